@@ -1,0 +1,36 @@
+# Two commands do all the set-up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install sysdeps templates bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# LibreOffice, CJK fonts and the fontconfig aliases for the GB/T 9704 font names.
+sysdeps:
+	bash packaging/install-system-deps.sh
+
+demo: install sysdeps
+	$(BIN)/python -m docgen.demo
+
+# pytest exits 5 when it collected nothing; that must fail loudly, not pass.
+test: install sysdeps
+	$(BIN)/python -m pytest -q
+
+# Rebuild the .docx templates from the GB/T 9704 rules (docgen/gbt9704.py).
+templates: install
+	$(BIN)/python -m docgen.blueprint templates
+
+bench: install
+	$(BIN)/python bench/render.py
+
+clean:
+	rm -rf $(VENV) out build *.egg-info
