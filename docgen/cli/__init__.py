@@ -1,0 +1,91 @@
+"""The `docgen` command: a thin shell over the library.
+
+Subcommands live in one module per concern and are imported only when invoked, so
+`docgen search` does not pay for docx or PDF machinery at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+
+import click
+
+from docgen.errors import DocgenError
+
+# command name -> "module:attribute"; each module owns one concern's commands.
+COMMANDS = {
+    "init": "docgen.cli.casefiles:init",
+    "new": "docgen.cli.casefiles:new",
+    "check": "docgen.cli.casefiles:check",
+    "render": "docgen.cli.casefiles:render",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use (click's lazy-loading pattern)."""
+
+    def __init__(self, *args, lazy: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx, name):
+        if name in self.lazy:
+            module, attr = self.lazy[name].split(":")
+            return getattr(importlib.import_module(module), attr)
+        return super().get_command(ctx, name)
+
+
+class DocgenGroup(LazyGroup):
+    """Turns DocgenError into a Chinese message and exit code 1, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DocgenError as exc:
+            if ctx.meta.get("json"):
+                click.echo(json.dumps({"ok": False, "errors": [p.as_dict() for p in exc.problems]},
+                                      ensure_ascii=False))
+            for problem in exc.problems:
+                click.secho(f"错误：{problem}", fg="red", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=DocgenGroup, lazy=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--root", type=click.Path(file_okay=False, path_type=str), envvar="DOCGEN_ROOT",
+              help="工作区目录（含 office.yaml）；默认取环境变量 DOCGEN_ROOT，否则向上查找。")
+@click.version_option(package_name="docgen")
+@click.pass_context
+def cli(ctx, root):
+    """docgen：县安委办公文生成与归档。
+
+    案卷（casefiles/ 下的 YAML）→ 校验 → 按 GB/T 9704-2012 生成 Word 公文 → PDF →
+    发文编号归档 → 全文检索；并跟踪制度规定的办理期限。
+
+    \b
+    常用：
+      docgen check                 校验全部案卷
+      docgen render 案卷号 --all   生成该案卷全部公文草稿
+      docgen new summons 案卷号    新建约谈通知书草稿
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["root"] = root
+
+
+def emit_json(data) -> None:
+    """Machine-readable output: one UTF-8 JSON document on stdout, nothing else."""
+    click.get_current_context().meta["json"] = True
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def main():
+    # Chinese on any terminal: stdout may be a pipe with an ASCII locale in CI.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    cli(prog_name="docgen")
