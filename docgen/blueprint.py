@@ -1,0 +1,428 @@
+"""Builds the docxtpl templates in templates/ from the GB/T 9704 rules.
+
+The templates are ordinary .docx files a clerk may open and edit in Word, WPS or LibreOffice;
+this module is how the shipped ones were made, so that every size, font, margin and rule in
+them comes from docgen.gbt9704. Run `make templates` (python -m docgen.blueprint templates)
+after changing a rule. Each form of §10 is one function; each document type is a list of
+blocks in FORMS' frame.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.text import WD_BREAK
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from docgen import gbt9704 as gb
+from docgen.ooxml import border, child, el, exact_spacing, indent_chars, page_field_runs, \
+    paragraph_style, run_fonts, run_size
+
+LINE = gb.LINE_PITCH
+BANJI_PT = gb.SIZES["四号"]
+TABLE_PT = gb.SIZES["小四"]
+
+# style id -> (Chinese name, settings); one style per GB/T 9704 element.
+STYLES = {
+    "Mark": ("发文机关标志", dict(font=gb.FONT_TITLE, size_pt=36, align="center", color=gb.RED,
+                            spacing=dict(before=gb.mm(35), line=gb.mm(15)))),
+    "LetterMark": ("信函机关标志", dict(font=gb.FONT_TITLE, size_pt=36, align="center", color=gb.RED,
+                                  spacing=dict(line=gb.mm(15)), indent=dict(left=0, right=0))),
+    "DocNumber": ("发文字号", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="center",
+                               spacing=dict(before=2 * LINE))),
+    "DocTitle": ("公文标题", dict(font=gb.FONT_TITLE, size_pt=gb.SIZES["二号"], align="center",
+                              spacing=dict(before=2 * LINE, after=LINE), keep_next=True)),
+    "Recipients": ("主送机关", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="both")),
+    "Body": ("公文正文", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(first=2))),
+    "Heading1GB": ("一级标题", dict(font=gb.HEADING_FONTS[1], size_pt=gb.BODY_PT, indent=dict(first=2),
+                                keep_next=True)),
+    "Heading2GB": ("二级标题", dict(font=gb.HEADING_FONTS[2], size_pt=gb.BODY_PT, indent=dict(first=2),
+                                keep_next=True)),
+    "AttachNote": ("附件说明", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, spacing=dict(before=LINE),
+                                indent=dict(left=5, hanging=3))),
+    "AttachMore": ("附件说明续行", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(left=5))),
+    "Signature": ("发文机关署名", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="right")),
+    "SignDate": ("成文日期", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="right")),
+    "Annotation": ("附注", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(first=2))),
+    "AttachLabel": ("附件标识", dict(font=gb.FONT_HEI, size_pt=gb.BODY_PT, align="left")),
+    "AttachTitle": ("附件标题", dict(font=gb.FONT_TITLE, size_pt=gb.SIZES["二号"], align="center",
+                                spacing=dict(before=LINE, after=LINE))),
+    "ListLabel": ("出席列席", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(left=5, hanging=3))),
+    "Banji": ("版记", dict(font=gb.FONT_BODY, size_pt=BANJI_PT, align="left",
+                         spacing=dict(line=round(LINE * 0.9)), indent=dict(left=1, right=1))),
+    # 抄送: wrapped lines align with the first office name, after "抄送：".
+    "BanjiCc": ("版记抄送", dict(font=gb.FONT_BODY, size_pt=BANJI_PT, align="left",
+                             spacing=dict(line=round(LINE * 0.9)), indent=dict(left=4, right=1, hanging=3))),
+    "TableText": ("表格文字", dict(font=gb.FONT_BODY, size_pt=TABLE_PT, align="center",
+                               spacing=dict(line=round(TABLE_PT * 20 * 1.5)))),
+    "PageNumber": ("页码", dict(font=gb.FONT_SONG, size_pt=gb.SIZES["四号"], align="right")),
+}
+
+
+class Builder:
+    """Appends GB/T 9704 elements, with their Jinja placeholders, to a new document."""
+
+    def __init__(self):
+        self.doc = Document()
+        self._setup()
+
+    # ------------------------------------------------------------ page, styles, footers
+    def _setup(self):
+        doc = self.doc
+        normal = doc.styles["Normal"]
+        rpr = normal.element.get_or_add_rPr()
+        run_fonts(rpr, gb.FONT_BODY)
+        child(rpr, "w:spacing", w_val=gb.CHAR_CONDENSE)
+        run_size(rpr, gb.BODY_PT)
+        child(rpr, "w:lang", w_val="en-US", w_eastAsia="zh-CN")
+        exact_spacing(normal.element.get_or_add_pPr())
+        for style_id, (name, settings) in STYLES.items():
+            paragraph_style(doc, style_id, name, **settings)
+        doc.core_properties.title = "{{ title }}"
+        doc.core_properties.author = "{{ office.name }}"
+        doc.core_properties.subject = "{{ type_name }}"
+        doc.core_properties.keywords = "{{ number }}；{{ case.id }}"
+        doc.core_properties.comments = "docgen 模板（GB/T 9704-2012）"
+
+        section = doc.sections[0]
+        sect = section._sectPr
+        child(sect, "w:pgSz", w_w=gb.PAGE_WIDTH, w_h=gb.PAGE_HEIGHT)
+        child(sect, "w:pgMar", w_top=gb.MARGIN_TOP, w_bottom=gb.MARGIN_BOTTOM, w_left=gb.MARGIN_LEFT,
+              w_right=gb.MARGIN_RIGHT, w_header=gb.mm(15), w_footer=gb.FOOTER_DISTANCE, w_gutter=0)
+        # 22 lines a page (§5.2.2): a line grid at the body's exact line pitch.
+        child(sect, "w:docGrid", w_type="lines", w_linePitch=gb.LINE_PITCH)
+        # Distinct odd and even page footers (§7.5): right on odd pages, left on even.
+        child(doc.settings.element, "w:evenAndOddHeaders")
+        section.different_first_page_header_footer = False
+        self._page_number(section.footer, "right")
+        self._page_number(section.even_page_footer, "left")
+
+    def _page_number(self, footer, align: str):
+        para = footer.paragraphs[0]
+        para.style = self.style("PageNumber")
+        ppr = para._p.get_or_add_pPr()
+        side = "right" if align == "right" else "left"
+        indent_chars(ppr, size_pt=gb.SIZES["四号"], **{side: 1})
+        child(ppr, "w:jc", w_val=align)
+        for run in page_field_runs(gb.SIZES["四号"], gb.FONT_SONG):
+            para._p.append(run)
+
+    def style(self, style_id: str):
+        """Our styles by id (their names are Chinese, as Word shows them); built-ins by name."""
+        return self.doc.styles[STYLES[style_id][0] if style_id in STYLES else style_id]
+
+    # ------------------------------------------------------------ paragraphs
+    def para(self, text: str = "", style: str = "Body", runs: list | None = None):
+        p = self.doc.add_paragraph(style=self.style(style))
+        if text:
+            p.add_run(text)
+        for run_text, font in runs or ():
+            r = p.add_run(run_text)
+            run_fonts(r._r.get_or_add_rPr(), font)
+        return p
+
+    def tag(self, statement: str):
+        """A paragraph holding only a docxtpl paragraph tag ({%p ... %}); it vanishes on render."""
+        return self.para("{%p " + statement + " %}", "Normal")
+
+    def rule_below(self, p, *, style="single", eighths=8, space_pt=11, width_mm=None):
+        """A red rule under a paragraph (§7.2.6, §10.1) as its bottom border."""
+        ppr = p._p.get_or_add_pPr()
+        bdr = el("w:pBdr")
+        bdr.append(border("w:bottom", style, eighths, gb.RED, space_pt))
+        self._insert_before_spacing(ppr, bdr)
+        if width_mm:
+            overhang = (width_mm - gb.TEXT_WIDTH / gb.MM) / 2
+            child(ppr, "w:ind", w_left=-gb.mm(overhang), w_right=-gb.mm(overhang))
+
+    @staticmethod
+    def _insert_before_spacing(ppr, node):
+        spacing = ppr.find("{%s}spacing" % "http://schemas.openxmlformats.org/wordprocessingml/2006/main")
+        if spacing is not None:
+            spacing.addprevious(node)
+        else:
+            ppr.append(node)
+
+    # ------------------------------------------------------------ blocks
+    def mark(self):
+        self.para("{{r mark }}", "Mark")
+
+    def number(self):
+        p = self.para("{{ number }}", "DocNumber")
+        self.rule_below(p)
+
+    def number_with_signer(self):
+        """上行文: 发文字号 left one character in, 签发人 right one character in, one line."""
+        p = self.para(style="DocNumber", runs=[("{{ number }}", gb.FONT_BODY), ("\t签发人：", gb.FONT_BODY),
+                                               ("{{ signer }}", gb.FONT_KAI)])
+        ppr = p._p.get_or_add_pPr()
+        tabs = el("w:tabs")
+        tabs.append(el("w:tab", w_val="right", w_pos=gb.TEXT_WIDTH - 2 * gb.BODY_PT * 20))
+        ppr.insert(1, tabs)
+        indent_chars(ppr, left=1, right=1)
+        child(ppr, "w:jc", w_val="left")
+        self.rule_below(p)
+
+    def title(self):
+        self.para("{{ title }}", "DocTitle")
+
+    def recipients(self, expr: str = "recipients"):
+        self.para("{{ " + expr + " }}：", "Recipients")
+
+    def text(self, *paragraphs: str, style: str = "Body"):
+        for text in paragraphs:
+            self.para(text, style)
+
+    def heading(self, text: str):
+        self.para(text, "Heading1GB")
+
+    def paragraphs(self, expr: str):
+        self.tag(f"for x in {expr}")
+        self.para("{{ x }}")
+        self.tag("endfor")
+
+    def numbered(self, expr: str, level: int = 3, template: str = "{{ x }}"):
+        self.tag(f"for x in {expr}")
+        self.para("{{ loop.index | ordinal(%d) }}%s" % (level, template))
+        self.tag("endfor")
+
+    def outline(self, expr: str, level: int = 1):
+        """A body tree: headings numbered from `level` in their faces, paragraphs in 仿宋."""
+        self.tag(f"for p in {expr} | outline({level})")
+        self.tag("if p.level == 1")
+        self.para("{{ p.text }}", "Heading1GB")
+        self.tag("elif p.level == 2")
+        self.para("{{ p.text }}", "Heading2GB")
+        self.tag("else")
+        self.para("{{ p.text }}")
+        self.tag("endif")
+        self.tag("endfor")
+
+    def attachment_note(self):
+        """附件说明 (§7.3.4): one blank line under the text, two characters in; further
+        attachments aligned under the first name."""
+        self.tag("for line in attachment_lines")
+        self.tag("if loop.first")
+        self.para("{{ line }}", "AttachNote")
+        self.tag("else")
+        self.para("{{ line }}", "AttachMore")
+        self.tag("endif")
+        self.tag("endfor")
+
+    def signature(self):
+        self.para("{{p signature }}", "Signature")
+
+    def annotation(self):
+        self.tag("if note is defined")
+        self.para("（{{ note }}）", "Annotation")
+        self.tag("endif")
+
+    def labelled_list(self, label: str, expr: str):
+        """出席 / 列席 / 请假 (§10.3): label in 黑体, names wrapped under the first name."""
+        self.tag(f"if {expr} is defined")
+        self.para(style="ListLabel", runs=[(f"{label}：", gb.FONT_HEI), ("{{ %s | join('，') }}" % expr, gb.FONT_BODY)])
+        self.tag("endif")
+
+    def page_break(self):
+        self.doc.add_paragraph(style=self.style("Normal")).add_run().add_break(WD_BREAK.PAGE)
+
+    def table(self, headers: list[str], cells: list[str], rows_expr: str, widths_mm: list[float]):
+        """A ruled table: a header row repeated on each page, then one row per item of rows_expr."""
+        t = self.doc.add_table(rows=4, cols=len(headers))
+        t.style = self.style("Table Grid")
+        for i, (head, cell, width) in enumerate(zip(headers, cells, widths_mm)):
+            for row in t.rows:
+                row.cells[i].width = Pt(width / 25.4 * 72)
+            self._cell(t.rows[0].cells[i], head, gb.FONT_HEI)
+            self._cell(t.rows[2].cells[i], cell, gb.FONT_BODY)
+        self._cell(t.rows[1].cells[0], "{%tr for row in " + rows_expr + " %}", gb.FONT_BODY)
+        self._cell(t.rows[3].cells[0], "{%tr endfor %}", gb.FONT_BODY)
+        t.rows[0]._tr.get_or_add_trPr().append(el("w:tblHeader"))
+        return t
+
+    def _cell(self, cell, text, font, style="TableText", align=None):
+        para = cell.paragraphs[0]
+        para.style = self.style(style)
+        if align:
+            child(para._p.get_or_add_pPr(), "w:jc", w_val=align)
+        run = para.add_run(text)
+        run_fonts(run._r.get_or_add_rPr(), font)
+
+    def banji(self, printed: bool = True):
+        """版记 (§7.4): 抄送 and 印发 between full-width rules, first and last thick, floated to
+        the foot of the last page so the last rule sits on the text block's lower edge."""
+        t = self.doc.add_table(rows=4 if printed else 3, cols=2)
+        tblpr = t._tbl.tblPr
+        tblpr.insert(1, el("w:tblpPr", w_leftFromText=0, w_rightFromText=0, w_vertAnchor="margin",
+                           w_horzAnchor="margin", w_tblpXSpec="center", w_tblpYSpec="bottom"))
+        child(tblpr, "w:tblW", w_w=gb.TEXT_WIDTH, w_type="dxa")
+        borders = child(tblpr, "w:tblBorders")
+        thick, thin = (round(w / 25.4 * 72 * 8) for w in (gb.RULE_THICK, gb.RULE_THIN))
+        for side, size in (("top", thick), ("left", 0), ("bottom", thick), ("right", 0),
+                           ("insideH", thin), ("insideV", 0)):
+            borders.append(border(f"w:{side}", "single" if size else "nil", size))
+        margins = child(tblpr, "w:tblCellMar")
+        for side in ("left", "right"):
+            margins.append(el(f"w:{side}", w_w=0, w_type="dxa"))
+        for col in t._tbl.tblGrid:
+            col.set(qn("w:w"), str(gb.TEXT_WIDTH // 2))
+        for row, text in enumerate(("{%tr if cc_text %}", "抄送：{{ cc_text }}。", "{%tr endif %}")):
+            self._cell(t.rows[row].cells[0].merge(t.rows[row].cells[1]), text, gb.FONT_BODY, "BanjiCc")
+        if printed:
+            self._cell(t.rows[3].cells[0], "{{ office.printer }}", gb.FONT_BODY, "Banji")
+            self._cell(t.rows[3].cells[1], "{{ print_date }}印发", gb.FONT_BODY, "Banji", align="right")
+        # Word needs a paragraph after a table that ends the document; keep it one twip high.
+        last = self.doc.add_paragraph(style=self.style("Normal"))
+        child(last._p.get_or_add_pPr(), "w:spacing", w_line=20, w_lineRule="exact")
+
+    def letter_frame(self):
+        """信函格式 (§10.1) first page: red office name 30 mm from the top over a thick-thin
+        double rule, a thin-thick rule 20 mm above the foot, no page number."""
+        section = self.doc.sections[0]
+        section.different_first_page_header_footer = True
+        child(section._sectPr, "w:pgMar", w_header=gb.mm(30) - gb.mm(2), w_footer=gb.mm(20))
+        head = section.first_page_header.paragraphs[0]
+        head.style = self.style("LetterMark")
+        head.add_run("{{r mark }}")
+        self.rule_below(head, style="thickThinSmallGap", eighths=24, space_pt=11, width_mm=170)
+        foot = section.first_page_footer.paragraphs[0]
+        foot.style = self.style("Normal")
+        ppr = foot._p.get_or_add_pPr()
+        bdr = el("w:pBdr")
+        bdr.append(border("w:top", "thinThickSmallGap", 24, gb.RED, 0))
+        self._insert_before_spacing(ppr, bdr)
+        overhang = gb.mm((170 - gb.TEXT_WIDTH / gb.MM) / 2)
+        child(ppr, "w:ind", w_left=-overhang, w_right=-overhang)
+
+    def save(self, path: Path):
+        self.doc.save(str(path))
+
+
+# ---------------------------------------------------------------------- the five types
+def summons(b: Builder):
+    b.mark(); b.number(); b.title(); b.recipients("unit")
+    b.text("根据《石泉县安全生产综合监管十项制度》七、安全生产约谈制度第二条{{ clause }}的规定，"
+           "{{ reason | join('') }}经研究，决定对你单位进行约谈。现将有关事项通知如下：")
+    b.heading("一、约谈对象")
+    b.text("{{ interviewees | join('，') }}。被约谈人应当按时参加约谈，不得委托他人。")
+    b.heading("二、约谈时间和地点")
+    b.text("约谈时间：{{ time }}。", "约谈地点：{{ place }}。")
+    b.heading("三、约谈内容")
+    b.numbered("content")
+    b.heading("四、需提交的书面材料")
+    b.text("请被约谈人准备书面汇报材料，约谈时提交以下材料：")
+    b.numbered("materials")
+    b.heading("五、联系方式")
+    b.text("联系人：{{ contact | default(office.contact) }}，联系电话：{{ phone | default(office.phone) }}。")
+    b.attachment_note(); b.signature(); b.annotation(); b.banji()
+
+
+def memorandum(b: Builder):
+    b.mark(); b.number(); b.title()
+    b.text("{{ time }}，{{ office.name }}在{{ place }}约谈了{{ unit }}{{ interviewees | join('、') }}。"
+           "约谈由{{ host }}主持。现将约谈情况纪要如下：")
+    b.heading("一、约谈事由")
+    b.paragraphs("reason")
+    b.heading("二、被约谈单位汇报情况")
+    b.paragraphs("reported")
+    b.heading("三、质询与答复")
+    b.tag("for q in questions")
+    b.text("问：{{ q.question }}", "答：{{ q.answer }}")
+    b.tag("endfor")
+    b.heading("四、整改要求")
+    b.numbered("requirements")
+    b.heading("五、被约谈单位承诺")
+    b.paragraphs("commitments")
+    b.heading("六、落实情况报告")
+    b.text("{{ unit }}应当根据约谈提出的要求，在规定时间内落实整改措施，并于约谈后15日内"
+           "（{{ time | days_after(15) }}前）将约谈要求落实情况书面报告{{ office.name }}。")
+    b.labelled_list("出席", "attendees"); b.labelled_list("列席", "observers"); b.labelled_list("请假", "absent")
+    b.text("约谈小组成员（签名）：", "被约谈人（签名）：", style="Recipients")
+    b.attachment_note(); b.signature(); b.annotation(); b.banji()
+
+
+def feedback(b: Builder):
+    b.letter_frame()
+    p = b.para("{{ number }}", "DocNumber")
+    child(p._p.get_or_add_pPr(), "w:jc", w_val="right")
+    b.title(); b.recipients()
+    b.text("根据《石泉县安全生产综合监管十项制度》四、安全生产综合监管督查制度的规定，{{ team }}于"
+           "{{ start }}至{{ end }}对你单位{{ subject }}进行了督查。现将督查意见反馈如下：")
+    b.heading("一、督查基本情况")
+    b.paragraphs("overall")
+    b.heading("二、发现的主要问题")
+    b.numbered("problems")
+    b.heading("三、整改要求")
+    b.numbered("requirements")
+    b.text("请你单位按照督查反馈意见限期整改，于{{ deadline }}前整改到位，并将整改结果书面报送{{ report_to }}。"
+           "督查中发现的事故隐患，应当立即纠正或者限期整改。")
+    b.heading("四、联系方式")
+    b.text("联系人：{{ contact | default(office.contact) }}，联系电话：{{ phone | default(office.phone) }}。")
+    b.attachment_note(); b.signature(); b.annotation(); b.banji(printed=False)
+
+
+def patrol_report(b: Builder):
+    b.mark(); b.number_with_signer(); b.title(); b.recipients()
+    b.text("根据《石泉县安全生产综合监管十项制度》十、安全生产巡查评估工作制度和县安委办工作安排，{{ team }}于"
+           "{{ start }}至{{ end }}对{{ target }}开展了安全生产巡查评估。现将有关情况报告如下：")
+    b.heading("一、巡查评估基本情况")
+    b.text("巡查评估组由{{ leader }}任组长，采取{{ methods | join('、') }}等方式，重点了解{{ target }}"
+           "落实“党政同责、一岗双责、失职追责”、属地管理责任和部门监管责任等情况。")
+    b.heading("二、主要成效")
+    b.outline("findings", 2)
+    b.heading("三、存在的问题")
+    b.numbered("problems")
+    b.heading("四、原因分析")
+    b.paragraphs("causes")
+    b.heading("五、意见建议")
+    b.numbered("recommendations")
+    b.heading("六、移交的事故隐患")
+    b.tag("if hazards is defined")
+    b.text("巡查评估中发现以下事故隐患，按照制度第三条、第九条规定，建议移交有关部门或镇政府依法处理，"
+           "其中重大事故隐患由县安委办挂牌督办：")
+    b.numbered("hazards", template="{{ x.unit }}：{{ x.hazard }}（建议移交{{ x.handed_to }}）。")
+    b.tag("else")
+    b.text("巡查评估中未发现需要移交的事故隐患。")
+    b.tag("endif")
+    b.text("特此报告。")
+    b.attachment_note(); b.signature(); b.annotation(); b.banji()
+
+
+def bulletin(b: Builder):
+    b.mark(); b.number(); b.title(); b.recipients()
+    b.outline("body", 1)
+    b.attachment_note(); b.signature(); b.annotation()
+    b.tag("if hazards is defined")
+    b.page_break()
+    b.para("附件", "AttachLabel")
+    b.para("{{ attachments[0] if attachments is defined else '事故隐患清单' }}", "AttachTitle")
+    b.table(["序号", "单位", "所在镇（园区）", "问题隐患", "整改要求", "整改时限", "整改情况"],
+            ["{{ loop.index }}", "{{ row.unit }}", "{{ row.town | default('') }}", "{{ row.hazard }}",
+             "{{ row.requirement }}", "{{ row.deadline | default('') }}", "{{ row.status | default('未整改') }}"],
+            "hazards", [10, 26, 20, 40, 30, 16, 14])
+    b.tag("endif")
+    b.banji()
+
+
+TYPES = {"summons": summons, "memorandum": memorandum, "feedback": feedback,
+         "patrol_report": patrol_report, "bulletin": bulletin}
+
+
+def build(type_id: str, path: Path) -> None:
+    builder = Builder()
+    TYPES[type_id](builder)
+    builder.save(path)
+
+
+def main(argv: list[str]) -> None:
+    out = Path(argv[0] if argv else "templates")
+    for type_id in TYPES:
+        build(type_id, out / f"{type_id}.docx")
+        print(out / f"{type_id}.docx")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

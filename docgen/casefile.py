@@ -1,0 +1,149 @@
+"""Casefiles: one folder per matter, casefiles/<year>/<case-id>/, holding case.yaml and one
+YAML file per document drafted in the case. The tool reads them and never rewrites them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from docgen import yamlio
+from docgen.doctypes import RETENTIONS, DocType, Field, Validator
+from docgen.errors import DocgenError, Problem
+from docgen.workspace import Workspace
+
+CASE_FILE = "case.yaml"
+# Ids become folder and file names: letters, digits, CJK, - _ · only; never a path.
+ID_RE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff][0-9A-Za-z\u4e00-\u9fff_\-·]*$")
+
+CASE_FIELDS = {f.name: f for f in [
+    Field("title", "案卷题名", required=True, help="一句话说明本案卷办理的事项",
+          example="城关镇未按期整改挂牌重大事故隐患约谈"),
+    Field("kind", "事项类别", required=True, help="约谈、督查、巡查、通报、挂牌督办、联合执法、会议 等",
+          example="约谈"),
+    Field("opened", "立卷日期", kind="date", required=True, example="2021-11-01"),
+    Field("units", "涉及单位", kind="list", example=["城关镇人民政府"]),
+    Field("persons", "涉及人员", kind="list", example=["李强（城关镇镇长）"]),
+    Field("summary", "案情摘要", kind="paragraphs", example="城关镇辖区内挂牌督办的重大事故隐患逾期未整改。"),
+    Field("retention", "保管期限（覆盖文书类型的默认值）", choices=tuple(RETENTIONS)),
+    Field("status", "办理状态", help="办理中 或 已办结", example="办理中"),
+    Field("events", "办理记录（报告收到、验收、销号等，用于期限跟踪）", kind="table", columns={
+        c.name: c for c in [
+            Field("date", "日期", kind="date", required=True),
+            Field("event", "事件", required=True, help="如：收到书面报告、验收合格、销号"),
+            Field("item", "关闭的期限事项", help="该事件办结的期限事项（文书名或事项名）"),
+            Field("note", "备注"),
+        ]}),
+]}
+
+
+def check_id(value: str, what: str) -> str:
+    """Case and document ids name folders: refuse anything that could escape them."""
+    if not ID_RE.match(value or "") or ".." in value:
+        raise DocgenError(f"{what}「{value}」不合法：只能用字母、数字、汉字、-、_、·，且不能含路径分隔符或「..」")
+    return value
+
+
+@dataclass
+class Document:
+    case: Case
+    id: str
+    path: Path
+    type: DocType
+    values: dict
+
+    @property
+    def title(self) -> str:
+        return self.values["title"]
+
+    @property
+    def retention(self) -> str:
+        return self.values.get("retention") or self.case.values.get("retention") or self.type.retention
+
+
+@dataclass
+class Case:
+    workspace: Workspace
+    id: str
+    path: Path
+    values: dict
+
+    @property
+    def year(self) -> int:
+        return int(self.path.parent.name)
+
+    def document_paths(self) -> list[Path]:
+        return sorted(p for p in self.path.glob("*.yaml") if p.name != CASE_FILE)
+
+    def load_document(self, path: Path) -> Document:
+        ws = self.workspace
+        shown = ws.relative(path)
+        data = yamlio.load(path, shown_as=shown)
+        type_id = data.get("type")
+        if not type_id:
+            raise DocgenError(Problem("缺少文书类型 type（如 summons 约谈通知书）", shown, 1, "type"))
+        if type_id not in ws.types:
+            known = "、".join(f"{t}（{d.name}）" for t, d in ws.types.items())
+            raise DocgenError(Problem(f"未知文书类型「{type_id}」，可用：{known}", shown,
+                                      data.line_of("type"), "type"))
+        doctype = ws.types[type_id]
+        check = Validator(shown)
+        values = check.mapping(doctype.fields, data, ignore=("type",))
+        check.raise_if_failed()
+        return Document(self, path.stem, path, doctype, values)
+
+    def documents(self) -> list[Document]:
+        return [self.load_document(p) for p in self.document_paths()]
+
+    def document(self, doc_id: str) -> Document:
+        check_id(doc_id, "文书名")
+        path = self.path / f"{doc_id}.yaml"
+        if not path.is_file():
+            have = "、".join(p.stem for p in self.document_paths()) or "（无）"
+            raise DocgenError(f"案卷 {self.id} 中没有文书「{doc_id}」，现有：{have}")
+        return self.load_document(path)
+
+
+def case_dir(ws: Workspace, case_id: str) -> Path | None:
+    check_id(case_id, "案卷号")
+    found = [p for p in ws.casefiles.glob(f"[0-9][0-9][0-9][0-9]/{case_id}") if p.is_dir()]
+    if len(found) > 1:
+        raise DocgenError(f"案卷号 {case_id} 在多个年度下重复：{'、'.join(ws.relative(p) for p in found)}")
+    return found[0] if found else None
+
+
+def load_case(ws: Workspace, case_id: str) -> Case:
+    path = case_dir(ws, case_id)
+    if path is None:
+        raise DocgenError(f"找不到案卷 {case_id}（应在 casefiles/<年度>/{case_id}/ 下）")
+    shown = ws.relative(path / CASE_FILE)
+    data = yamlio.load(path / CASE_FILE, shown_as=shown)
+    check = Validator(shown)
+    values = check.mapping(CASE_FIELDS, data)
+    check.raise_if_failed()
+    return Case(ws, case_id, path, values)
+
+
+def all_case_ids(ws: Workspace) -> list[str]:
+    return sorted(p.parent.name for p in ws.casefiles.glob(f"[0-9][0-9][0-9][0-9]/*/{CASE_FILE}"))
+
+
+def check(ws: Workspace, case_ids: list[str] | None = None) -> list[Problem]:
+    """Every problem in office.yaml, the declarations and the given casefiles (default all)."""
+    problems: list[Problem] = []
+
+    def collect(action):
+        try:
+            return action()
+        except DocgenError as exc:
+            problems.extend(exc.problems)
+            return None
+
+    if collect(lambda: (ws.office, ws.types)) is None:
+        return problems
+    for case_id in case_ids or all_case_ids(ws):
+        case = collect(lambda: load_case(ws, case_id))
+        if case is not None:
+            for path in case.document_paths():
+                collect(lambda: case.load_document(path))
+    return problems

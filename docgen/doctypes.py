@@ -1,0 +1,283 @@
+"""Document types: a docxtpl template plus a declaration, so a new type needs no code.
+
+`templates/<type>.yaml` declares the type's Chinese name, its GB/T 9704 form, its default
+retention and its fields; `templates/common.yaml` declares the fields every document has.
+This module reads declarations and validates values against them, reporting the file, line
+and field of every problem in Chinese.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from docgen import gbt9704, yamlio
+from docgen.errors import DocgenError, Problem
+from docgen.yamlio import Located, LocatedList
+
+FORMS = {
+    "file": "文件格式",
+    "letter": "信函格式",
+    "minutes": "纪要格式",
+    "report": "上行文（含签发人）",
+}
+RETENTIONS = {"Y": "永久", "D30": "30年", "D10": "10年"}
+KINDS = ("text", "paragraphs", "list", "date", "datetime", "body", "table", "bool")
+KIND_NAMES = {"text": "文字", "paragraphs": "段落（文字或文字列表）", "list": "列表",
+              "date": "日期（如 2021-10-26）", "datetime": "日期时间（如 2021-11-05 09:30）",
+              "body": "正文（段落与各级标题）", "table": "表格（每行一组字段）", "bool": "是/否（true/false）"}
+MAX_HEADING_LEVEL = 4
+# Characters XML 1.0 cannot hold; a value with one would make a .docx that Word cannot open.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass
+class Field:
+    name: str
+    label: str
+    kind: str = "text"
+    required: bool = False
+    help: str = ""
+    example: object = None
+    columns: dict[str, Field] = field(default_factory=dict)  # for tables
+    choices: tuple = ()  # allowed values of a text field, when limited
+
+    @property
+    def display(self) -> str:
+        return f"{self.name}（{self.label}）"
+
+
+@dataclass
+class DocType:
+    id: str
+    name: str
+    form: str
+    retention: str
+    fields: dict[str, Field]
+    template: Path
+    basis: str = ""
+    mark: str = ""  # suffix after the office's mark name: 文件, 纪要 …
+
+    @property
+    def declaration(self) -> Path:
+        return self.template.with_suffix(".yaml")
+
+
+def _parse_field(name: str, spec, where: str, line: int | None) -> Field:
+    if not isinstance(spec, dict) or "label" not in spec:
+        raise DocgenError(Problem("字段声明需要 label（中文名称）", where, line, name))
+    kind = spec.get("type", "text")
+    if kind not in KINDS:
+        raise DocgenError(Problem(f"未知字段类型「{kind}」，可选：{'、'.join(KINDS)}", where, line, name))
+    columns = {}
+    if kind == "table":
+        cols = spec.get("columns")
+        if not isinstance(cols, dict) or not cols:
+            raise DocgenError(Problem("表格字段需要 columns 声明各列", where, line, name))
+        columns = {c: _parse_field(c, s, where, cols.line_of(c)) for c, s in cols.items()}
+    return Field(name, str(spec["label"]), kind, bool(spec.get("required", False)),
+                 str(spec.get("help", "")), spec.get("example"), columns,
+                 tuple(str(c) for c in spec.get("choices") or ()))
+
+
+def _parse_fields(data: Located, where: str) -> dict[str, Field]:
+    fields = data.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise DocgenError(Problem("fields 应为字段声明的映射", where, data.line_of("fields"), "fields"))
+    return {n: _parse_field(n, s, where, fields.line_of(n)) for n, s in fields.items()}
+
+
+def load_types(templates: Path) -> dict[str, DocType]:
+    """Every document type declared in a templates folder, keyed by type id."""
+    common_path = templates / "common.yaml"
+    common = _parse_fields(yamlio.load(common_path), str(common_path)) if common_path.exists() else {}
+    types = {}
+    for decl in sorted(templates.glob("*.yaml")):
+        if decl.name == "common.yaml":
+            continue
+        data = yamlio.load(decl)
+        where = str(decl)
+        for key in ("name", "form", "retention"):
+            if key not in data:
+                raise DocgenError(Problem("文书类型声明缺少此项", where, None, key))
+        if data["form"] not in FORMS:
+            raise DocgenError(Problem(f"未知版式「{data['form']}」，可选：{'、'.join(FORMS)}",
+                                      where, data.line_of("form"), "form"))
+        if data["retention"] not in RETENTIONS:
+            raise DocgenError(Problem("保管期限应为 Y、D30 或 D10", where, data.line_of("retention"), "retention"))
+        template = decl.with_suffix(".docx")
+        if not template.exists():
+            raise DocgenError(Problem(f"缺少模板文件 {template.name}", where))
+        fields = {**common, **_parse_fields(data, where)}
+        types[decl.stem] = DocType(decl.stem, str(data["name"]), data["form"], data["retention"],
+                                   fields, template, str(data.get("basis", "")), str(data.get("mark", "")))
+    return types
+
+
+# ---------------------------------------------------------------- validation
+
+def _text(value) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return str(value)
+    return value if isinstance(value, str) else None
+
+
+def _date(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d{4})\s*[-年./]\s*(\d{1,2})\s*[-月./]\s*(\d{1,2})\s*日?\s*", value)
+        if m:
+            try:
+                return dt.date(*map(int, m.groups()))
+            except ValueError:
+                return None
+    return None
+
+
+def _datetime(value) -> dt.datetime | None:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, str):
+        m = re.fullmatch(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})\s*", value)
+        if m:
+            try:
+                return dt.datetime(*map(int, m.groups()))
+            except ValueError:
+                return None
+    return None
+
+
+class Validator:
+    """Collects every problem in a file instead of stopping at the first."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def fail(self, message: str, line: int | None, name: str) -> None:
+        self.problems.append(Problem(message, self.file, line, name))
+
+    def check_text(self, value: str, line, name) -> str:
+        if _XML_INVALID.search(value):
+            self.fail("含有不可见的控制字符，请删除后重试", line, name)
+        return value
+
+    def value(self, spec: Field, value, line: int | None, name: str):
+        """Normalise one value of a declared field; None (with a problem) when it is wrong."""
+        expected = f"应为{KIND_NAMES[spec.kind]}"
+        if spec.kind == "text":
+            text = _text(value)
+            if text is None:
+                return self.fail(expected, line, name)
+            if spec.choices and text.strip() not in spec.choices:
+                return self.fail(f"应为以下之一：{'、'.join(spec.choices)}", line, name)
+            return self.check_text(text.strip(), line, name)
+        if spec.kind == "bool":
+            return value if isinstance(value, bool) else self.fail(expected, line, name)
+        if spec.kind == "date":
+            return _date(value) or self.fail(f"{expected}，不是有效日期：{value!r}", line, name)
+        if spec.kind == "datetime":
+            return _datetime(value) or self.fail(f"{expected}，不是有效日期时间：{value!r}", line, name)
+        if spec.kind in ("list", "paragraphs"):
+            items = [value] if isinstance(value, str) else value
+            if not isinstance(items, list):
+                return self.fail(expected, line, name)
+            out = []
+            for i, item in enumerate(items):
+                where = items.line_of(i) if isinstance(items, LocatedList) else line
+                text = _text(item)
+                if text is None:
+                    self.fail(f"第{i + 1}项{expected}，而不是{type(item).__name__}", where, name)
+                else:
+                    out.append(self.check_text(text.strip(), where, name))
+            return out
+        if spec.kind == "table":
+            return self.table(spec, value, line, name)
+        return self.body(value, line, name, 1)
+
+    def table(self, spec: Field, rows, line, name):
+        if not isinstance(rows, list):
+            return self.fail(f"应为{KIND_NAMES['table']}", line, name)
+        out = []
+        for i, row in enumerate(rows):
+            where = rows.line_of(i) if isinstance(rows, LocatedList) else line
+            if not isinstance(row, Located):
+                self.fail(f"第{i + 1}行应为「列名: 值」的映射", where, name)
+                continue
+            out.append(self.mapping(spec.columns, row, f"{name}[{i + 1}].", where))
+        return out
+
+    def body(self, items, line, name, level):
+        """Paragraphs and headings: a string is a paragraph, {heading, body} a numbered heading."""
+        if isinstance(items, str):
+            items = [items]
+        if not isinstance(items, list):
+            return self.fail(f"应为{KIND_NAMES['body']}", line, name)
+        out = []
+        for i, item in enumerate(items):
+            where = items.line_of(i) if isinstance(items, LocatedList) else line
+            if isinstance(item, Located):
+                unknown = set(item) - {"heading", "body"}
+                if "heading" not in item or unknown:
+                    self.fail("标题段应写成「heading: 标题」，其下正文写在「body:」中", where, name)
+                    continue
+                if level > MAX_HEADING_LEVEL:
+                    self.fail(f"标题最多{MAX_HEADING_LEVEL}级（一、（一）1.（1））", where, name)
+                    continue
+                heading = _text(item["heading"])
+                if heading is None:
+                    self.fail("标题应为文字", item.line_of("heading"), name)
+                    continue
+                children = item.get("body") or []
+                out.append({"heading": self.check_text(heading.strip(), where, name),
+                            "body": self.body(children, item.line_of("body"), name, level + 1) or []})
+            else:
+                text = _text(item)
+                if text is None:
+                    self.fail("段落应为文字", where, name)
+                else:
+                    out.append(self.check_text(text.strip(), where, name))
+        return out
+
+    def mapping(self, fields: dict[str, Field], data: Located, prefix: str = "",
+                line: int | None = None, ignore: tuple = ()) -> dict:
+        values = {}
+        for key in data:
+            if key not in fields and key not in ignore:
+                self.fail(f"未知字段（可用字段：{'、'.join(fields)}）", data.line_of(key), prefix + key)
+        for name, spec in fields.items():
+            raw = data.get(name)
+            empty = raw is None or raw == "" or raw == []
+            if empty:
+                if spec.required:
+                    self.fail(f"缺少必填项「{spec.label}」", data.line_of(name) if name in data else line or data.line,
+                              prefix + name)
+                continue
+            result = self.value(spec, raw, data.line_of(name), prefix + name)
+            if result is not None:
+                values[name] = result
+        return values
+
+    def raise_if_failed(self) -> None:
+        if self.problems:
+            raise DocgenError(self.problems)
+
+
+def flatten_body(tree: list, level: int = 1) -> list[dict]:
+    """The body tree as paragraphs with GB/T 9704 heading numbers: 一、 （一） 1. （1）."""
+    out, n = [], 0
+    for item in tree:
+        if isinstance(item, dict):
+            n += 1
+            out.append({"level": level, "text": gbt9704.heading_label(level, n) + item["heading"]})
+            out.extend(flatten_body(item["body"], level + 1))
+        else:
+            out.append({"level": 0, "text": item})
+    return out

@@ -1,0 +1,137 @@
+"""GB/T 9704-2012 党政机关公文格式: every rule of the standard that docgen applies, in one place.
+
+Templates are built from these values (docgen.blueprint) and tests check rendered documents
+against them, so a rule changes here or nowhere. Section numbers are the standard's.
+Lengths are in twips (1/20 pt; 1 mm = 56.69 twips) unless the name says otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import re
+
+MM = 1440 / 25.4  # twips per millimetre
+
+
+def mm(value: float) -> int:
+    return round(value * MM)
+
+
+# §5.2 Page: A4, 版心 156 × 225 mm.
+PAGE_WIDTH = mm(210)
+PAGE_HEIGHT = mm(297)
+MARGIN_TOP = mm(37)
+MARGIN_BOTTOM = mm(35)
+MARGIN_LEFT = mm(28)
+MARGIN_RIGHT = mm(26)
+TEXT_WIDTH = PAGE_WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+TEXT_HEIGHT = PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+LINES_PER_PAGE = 22
+CHARS_PER_LINE = 28
+LINE_PITCH = TEXT_HEIGHT // LINES_PER_PAGE  # ≈ 28.9 pt: 22 lines fill the text block
+# §7.5: the page number sits about 7 mm below the text block; Word measures the footer
+# distance from the page edge to the footer's baseline, so subtract one 4号 line.
+FOOTER_DISTANCE = MARGIN_BOTTOM - mm(7) - 14 * 20
+
+# Type sizes (号) in points.
+SIZES = {"初号": 42, "一号": 26, "小一": 24, "二号": 22, "小二": 18, "三号": 16,
+         "小三": 15, "四号": 14, "小四": 12, "五号": 10.5}
+BODY_PT = SIZES["三号"]
+# 28 characters of body type must fit 156 mm: the character pitch is a little under 16 pt,
+# so body type is condensed by a fraction of a point (in twentieths, as w:spacing takes it).
+# A line grid plus this spacing lays out the same in Word and LibreOffice; LibreOffice does
+# not honour Word's characters grid (w:docGrid linesAndChars).
+CHAR_PITCH_PT = TEXT_WIDTH / 20 / CHARS_PER_LINE
+CHAR_CONDENSE = -math.ceil((BODY_PT - CHAR_PITCH_PT) * 20)
+
+# Font names as Chinese offices have them (East Asian font of each run).
+FONT_TITLE = "方正小标宋简体"
+FONT_BODY = "仿宋_GB2312"
+FONT_HEI = "黑体"
+FONT_KAI = "楷体_GB2312"
+FONT_SONG = "宋体"
+FONT_LATIN = "Times New Roman"
+
+RED = "FF0000"
+RULE_THICK = 0.35  # mm, 版记 first and last rules
+RULE_THIN = 0.25   # mm, 版记 rules between
+
+# Heading levels §7.3.3: numbering and face of each level.
+HEADING_FONTS = {1: FONT_HEI, 2: FONT_KAI, 3: FONT_BODY, 4: FONT_BODY}
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (ordinals in headings)."""
+    if not 0 < n < 100:
+        raise ValueError(f"heading ordinal out of range: {n}")
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+    return head + (_DIGITS[ones] if ones else "")
+
+
+def heading_label(level: int, n: int) -> str:
+    """The number of the n-th heading at a level: 一、 （一） 1. （1）."""
+    return {1: f"{chinese_numeral(n)}、", 2: f"（{chinese_numeral(n)}）",
+            3: f"{n}.", 4: f"（{n}）"}[level]
+
+
+def format_date(value: _dt.date) -> str:
+    """成文日期 §7.3.5: Arabic numerals, year in full, no leading zeros: 2021年10月26日."""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def format_datetime(value: _dt.datetime) -> str:
+    """A meeting time as notices write it: 2021年11月5日9时30分 (minutes only when set)."""
+    text = f"{format_date(value)}{value.hour}时"
+    return text + (f"{value.minute}分" if value.minute else "")
+
+
+def format_number(prefix: str, year: int, seq: int) -> str:
+    """发文字号 §7.2.4: 机关代字 + 〔年份〕 + 序号 + 号, no 第, no leading zeros."""
+    if seq < 1:
+        raise ValueError("发文字号序号从 1 开始")
+    return f"{prefix}〔{year}〕{seq}号"
+
+
+def draft_number(prefix: str) -> str:
+    """A draft has no number yet; the placeholder stays visible on the page."""
+    return f"{prefix}〔    〕  号"
+
+
+NUMBER_RE = re.compile(r"^(?P<prefix>\S+?)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)号$")
+
+
+def text_width_em(text: str) -> float:
+    """Width in body characters: CJK and full-width count 1, ASCII (Times digits) about half."""
+    return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in text)
+
+
+def mark_size_pt(mark: str) -> float:
+    """发文机关标志 §7.2.5: as large as looks balanced on one line, at most 22 × 15 mm a
+    character (so no larger than about 42 pt), and never wider than the text block."""
+    fit = TEXT_WIDTH / 20 / max(text_width_em(mark), 1) * 0.95
+    return min(SIZES["初号"], round(fit * 2) / 2)
+
+
+def signature_indents(name_em: float, date_em: float) -> tuple[float, float]:
+    """Right indents in characters of the unsealed 发文机关署名 and 成文日期 (§7.3.5.2).
+
+    The name sits two characters in from the right; the date starts two characters right of
+    the name's first character. A date longer than that keeps two characters from the right
+    edge and pushes the name left instead.
+    """
+    date_right = name_em - date_em
+    if date_right >= 2:
+        return 2.0, date_right
+    return date_em + 4 - name_em, 2.0
+
+
+def attachment_lines(names: list[str]) -> list[str]:
+    """附件说明 §7.3.4: 附件：name for one; 附件：1. name, then 2. name … for several;
+    no punctuation after a name."""
+    if len(names) == 1:
+        return [f"附件：{names[0]}"]
+    return [("附件：" if i == 1 else "") + f"{i}. {name}" for i, name in enumerate(names, 1)]

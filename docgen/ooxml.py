@@ -1,0 +1,137 @@
+"""Low-level WordprocessingML helpers over python-docx's oxml layer.
+
+Everything here speaks OOXML (twips, half-points, eighths of a point); docgen.gbt9704 says
+what the values are and docgen.blueprint says where they go.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape
+
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+
+from docgen import gbt9704 as gb
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def el(tag: str, **attrs) -> OxmlElement:
+    """<w:tag w:attr=...>; attribute names use _ for nothing (w_val → w:val)."""
+    node = OxmlElement(tag)
+    for key, value in attrs.items():
+        node.set(qn(key.replace("_", ":", 1)), str(value))
+    return node
+
+
+def child(parent, tag: str, **attrs):
+    """The single child `tag` of parent, created (in schema order is the caller's job) if absent."""
+    found = parent.find(qn(tag))
+    if found is None:
+        found = el(tag)
+        parent.append(found)
+    for key, value in attrs.items():
+        found.set(qn(key.replace("_", ":", 1)), str(value))
+    return found
+
+
+def run_fonts(rpr, east_asia: str, latin: str = gb.FONT_LATIN) -> None:
+    child(rpr, "w:rFonts", w_ascii=latin, w_hAnsi=latin, w_eastAsia=east_asia, w_cs=latin,
+          w_hint="eastAsia")
+
+
+def run_size(rpr, points: float) -> None:
+    half = round(points * 2)
+    child(rpr, "w:sz", w_val=half)
+    child(rpr, "w:szCs", w_val=half)
+
+
+def border(tag: str, style: str = "single", eighths: int = 8, color: str = "000000",
+           space: int = 0) -> OxmlElement:
+    return el(tag, w_val=style, w_sz=eighths, w_space=space, w_color=color)
+
+
+def indent_chars(ppr, *, first: float | None = None, left: float | None = None,
+                 right: float | None = None, hanging: float | None = None,
+                 size_pt: float = gb.BODY_PT) -> None:
+    """Indents in characters of the paragraph's type: w:*Chars for Word, twips for the rest."""
+    char = round(size_pt * 20)
+    attrs = {}
+    for name, value in (("firstLine", first), ("left", left), ("right", right), ("hanging", hanging)):
+        if value is not None:
+            attrs[f"w_{name}"] = round(value * char)
+            attrs[f"w_{name}Chars"] = round(value * 100)
+    child(ppr, "w:ind", **attrs)
+
+
+def exact_spacing(ppr, line: int = gb.LINE_PITCH, before: int = 0, after: int = 0) -> None:
+    child(ppr, "w:spacing", w_before=before, w_after=after, w_line=line, w_lineRule="exact")
+
+
+def paragraph_style(document, style_id: str, name: str, *, font: str, size_pt: float,
+                    align: str = "both", color: str | None = None, bold: bool = False,
+                    spacing: dict | None = None, indent: dict | None = None,
+                    keep_next: bool = False):
+    """A named paragraph style carrying one GB/T 9704 element's type and placement."""
+    style = document.styles.add_style(style_id, WD_STYLE_TYPE.PARAGRAPH)
+    style.element.name_val = name
+    style.base_style = document.styles["Normal"]
+    style.quick_style = True
+    ppr = style.element.get_or_add_pPr()
+    if keep_next:
+        child(ppr, "w:keepNext")
+    exact_spacing(ppr, **(spacing or {}))
+    if indent:
+        indent_chars(ppr, size_pt=size_pt, **indent)
+    child(ppr, "w:jc", w_val=align)
+    rpr = style.element.get_or_add_rPr()
+    run_fonts(rpr, font)
+    if bold:
+        child(rpr, "w:b")
+    if color:
+        child(rpr, "w:color", w_val=color)
+    run_size(rpr, size_pt)
+    return style
+
+
+def page_field_runs(size_pt: float, font: str) -> list:
+    """— PAGE — as runs: an em dash, the PAGE field, an em dash (§7.5)."""
+    def run(inner=None, text=None):
+        r = el("w:r")
+        rpr = child(r, "w:rPr")
+        run_fonts(rpr, font, latin=font)
+        run_size(rpr, size_pt)
+        if text is not None:
+            t = el("w:t")
+            t.text = text
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            r.append(t)
+        if inner is not None:
+            r.append(inner)
+        return r
+
+    return [run(text="— "), run(el("w:fldChar", w_fldCharType="begin")),
+            run(text=None, inner=_instr(" PAGE ")), run(el("w:fldChar", w_fldCharType="separate")),
+            run(text="1"), run(el("w:fldChar", w_fldCharType="end")), run(text=" —")]
+
+
+def _instr(code: str):
+    node = el("w:instrText")
+    node.text = code
+    node.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return node
+
+
+def raw_paragraph(text: str, style_id: str, *, right_chars: float | None = None,
+                  before: int | None = None) -> str:
+    """One paragraph as an XML string, for values whose placement depends on their length
+    (the signature block); text is escaped here, so it is safe to insert unescaped."""
+    ppr = f'<w:pStyle w:val="{style_id}"/>'
+    if before is not None:
+        ppr += f'<w:spacing w:before="{before}"/>'
+    if right_chars is not None:
+        twips = round(right_chars * gb.BODY_PT * 20)
+        ppr += f'<w:ind w:right="{twips}" w:rightChars="{round(right_chars * 100)}"/>'
+    return (f'<w:p xmlns:w="{W_NS}"><w:pPr>{ppr}</w:pPr>'
+            f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')

@@ -1,0 +1,162 @@
+"""docx → PDF/A-2b with LibreOffice headless.
+
+All documents of one call go through a single LibreOffice run (start-up dominates the cost:
+see bench/pdf.py). Each call has its own throw-away user profile, so concurrent calls never
+share a running instance. LibreOffice writes into a private temporary directory; a PDF is
+moved into place only after it has been checked, and by an atomic rename, so a crash, a
+timeout or Ctrl-C never leaves a half-written PDF where the user expects one.
+
+Metadata: LibreOffice 7.4 carries the docx core properties into both the Info dictionary
+and XMP, consistently, so nothing is rewritten here (rewriting would risk Info/XMP drift,
+which PDF/A forbids): dc:title → /Title and dc:title, dc:creator → /Author and dc:creator,
+dc:subject → /Subject and dc:description, cp:keywords → /Keywords and pdf:Keywords (with
+';' separators rewritten as ', '). See packaging/fonts/README.md for the fonts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+from pathlib import Path
+
+from docgen.errors import DocgenError
+
+# SelectPdfVersion 2 = PDF/A-2b, which also forces every font to be embedded. The JSON form
+# of filter options is understood by LibreOffice 7.4 and later; older versions ignore it,
+# which _check() catches.
+_FILTER = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
+_PDFA2 = re.compile(rb'pdfaid:part(?:>\s*|="\s*)2')
+
+
+def find_soffice() -> str:
+    """The LibreOffice executable on PATH, or a DocgenError telling how to install it."""
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if not exe:
+        raise DocgenError("未找到 LibreOffice（soffice），无法生成 PDF。请安装 Debian 软件包 "
+                          "libreoffice-writer-nogui，或在项目目录运行 make sysdeps。")
+    return exe
+
+
+def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
+            timeout: float = 180) -> list[Path]:
+    """Convert each .docx to <stem>.pdf (beside it, or in out_dir); return the PDF paths in
+    input order. One LibreOffice run for all files; `timeout` (seconds) bounds that run.
+    All or nothing: if any file fails, no PDF is written and DocgenError names the failures.
+    """
+    sources = [Path(p) for p in docx_paths]
+    if not sources:
+        return []
+    for src in sources:
+        if not src.is_file():
+            raise DocgenError(f"要转换的文件不存在：{src}")
+    targets = [(Path(out_dir) if out_dir else src.parent) / (src.stem + ".pdf")
+               for src in sources]
+    seen: dict[Path, Path] = {}
+    for src, dst in zip(sources, targets):
+        other = seen.setdefault(dst.resolve(), src)
+        if other != src:
+            raise DocgenError(f"{other} 与 {src} 会生成同一个 PDF 文件 {dst}，请改名或分开输出。")
+    soffice = find_soffice()
+
+    work = Path(tempfile.mkdtemp(prefix="docgen-pdf-"))
+    try:
+        # Copies under plain ASCII names: LibreOffice names its output after the input, and
+        # this sidesteps both stem clashes between folders and non-ASCII paths under a C locale.
+        indir, outdir = work / "in", work / "out"
+        indir.mkdir()
+        inputs = []
+        for i, src in enumerate(sources):
+            inputs.append(indir / f"{i:04d}.docx")
+            shutil.copyfile(src, inputs[-1])
+        cmd = [soffice, f"-env:UserInstallation={(work / 'profile').as_uri()}",
+               "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
+               "--nolockcheck", "--convert-to", _FILTER, "--outdir", str(outdir),
+               *map(str, inputs)]
+        returncode, output = _run(cmd, timeout, sources)
+
+        failed, problems = [], []
+        for i, src in enumerate(sources):
+            problem = _check(outdir / f"{i:04d}.pdf")
+            if problem:
+                failed.append(src)
+                problems.append(f"{src}：{problem}")
+        if failed:
+            detail = f"（LibreOffice 退出码 {returncode}；输出：{output[-300:]}）" if output else \
+                     f"（LibreOffice 退出码 {returncode}）"
+            raise DocgenError("PDF 转换失败，未写入任何 PDF：\n" + "\n".join(problems) + "\n" + detail)
+
+        for i, dst in enumerate(targets):
+            try:
+                _place(outdir / f"{i:04d}.pdf", dst)
+            except OSError as exc:
+                raise DocgenError(f"无法写入 PDF 文件 {dst}：{exc.strerror or exc}") from exc
+        return targets
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(cmd: list[str], timeout: float, sources: list[Path]) -> tuple[int, str]:
+    """Run LibreOffice in its own process group; on timeout or interruption kill the whole
+    group (soffice is a shell script that starts oosplash, which starts soffice.bin)."""
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    except OSError as exc:
+        raise DocgenError(f"无法启动 LibreOffice（{cmd[0]}）：{exc}。请运行 make sysdeps 重新安装。") from exc
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        names = "、".join(str(s) for s in sources[:5]) + ("等" if len(sources) > 5 else "")
+        raise DocgenError(f"LibreOffice 转换 PDF 超时（超过 {timeout:g} 秒），已终止，"
+                          f"未写入任何 PDF。涉及文件：{names}") from None
+    except BaseException:
+        _kill_group(proc)
+        raise
+    return proc.returncode, out.decode("utf-8", "replace").strip()
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.communicate()
+
+
+def _check(pdf: Path) -> str | None:
+    """Why `pdf` is not an acceptable result, in Chinese, or None if it is fine."""
+    if not pdf.is_file() or pdf.stat().st_size == 0:
+        return "LibreOffice 未生成 PDF（文件可能已损坏或不是 Word 文档）"
+    data = pdf.read_bytes()
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-1024:]:
+        return "生成的 PDF 不完整"
+    from pypdf import PdfReader  # only needed once a PDF exists
+    try:
+        if len(PdfReader(pdf).pages) == 0:
+            return "生成的 PDF 没有页面"
+    except Exception as exc:  # pypdf raises many types for a broken file
+        return f"生成的 PDF 无法读取（{exc}）"
+    if not _PDFA2.search(data):  # XMP is stored uncompressed in PDF/A
+        return "生成的 PDF 不是 PDF/A-2b（LibreOffice 版本过旧？需要 7.4 或更高版本）"
+    return None
+
+
+def _place(tmp_pdf: Path, dst: Path) -> None:
+    """Copy into a temporary file beside dst, flush it to disk, then rename over dst: the
+    rename is atomic only within one file system, and /tmp is often another one."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, part = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=".part", dir=dst.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, open(tmp_pdf, "rb") as src:
+            shutil.copyfileobj(src, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(part, dst)
+    except BaseException:
+        Path(part).unlink(missing_ok=True)
+        raise
