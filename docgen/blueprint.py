@@ -407,7 +407,14 @@ def bulletin(b: Builder):
     b.banji()
 
 
-TYPES = {"summons": summons, "memorandum": memorandum, "feedback": feedback,
+def notice(b: Builder):
+    """A general 通知 in 文件格式: the frame every other file-form type fills in."""
+    b.mark(); b.number(); b.title(); b.recipients()
+    b.outline("body", 1)
+    b.attachment_note(); b.signature(); b.annotation(); b.banji()
+
+
+TYPES = {"notice": notice, "summons": summons, "memorandum": memorandum, "feedback": feedback,
          "patrol_report": patrol_report, "bulletin": bulletin}
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docgen import yamlio
-from docgen.doctypes import RETENTIONS, DocType, Field, Validator
+from docgen.doctypes import KIND_NAMES, RETENTIONS, DocType, Field, Validator
 from docgen.errors import DocgenError, Problem
 from docgen.workspace import Workspace
 
@@ -147,3 +147,59 @@ def check(ws: Workspace, case_ids: list[str] | None = None) -> list[Problem]:
             for path in case.document_paths():
                 collect(lambda: case.load_document(path))
     return problems
+
+
+# ---------------------------------------------------------------- new casefiles
+
+def _yaml_value(value) -> str:
+    import yaml
+
+    text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=False, sort_keys=False).strip()
+    text = text.removesuffix("\n...").strip()
+    if isinstance(value, (list, dict)):
+        return "\n" + "\n".join("  " + line for line in text.splitlines())
+    return " " + text
+
+
+def skeleton(fields: dict[str, Field], header: str) -> str:
+    """A YAML file listing every field with a Chinese comment: required ones filled with an
+    example (or left empty for the clerk), optional ones commented out."""
+    lines = [header, "# 必填项在前；可选项以 # 开头，删去 # 即可启用。", ""]
+    ordered = sorted(fields.items(), key=lambda item: not item[1].required)
+    for name, spec in ordered:
+        need = "必填" if spec.required else "可选"
+        kind = KIND_NAMES[spec.kind]
+        lines.append(f"# {spec.label}（{need}，{kind}）" + (f"：{spec.help}" if spec.help else ""))
+        if spec.choices:
+            lines.append(f"# 可选值：{'、'.join(spec.choices)}")
+        example = spec.example
+        if example is None and spec.kind == "table":
+            example = [{c: col.example or f"（{col.label}）" for c, col in spec.columns.items()}]
+        entry = f"{name}:" + (_yaml_value(example) if example is not None else "")
+        if not spec.required:
+            entry = "\n".join("# " + line for line in entry.splitlines())
+        lines.extend([entry, ""])
+    return "\n".join(lines)
+
+
+def create(ws: Workspace, type_id: str, case_id: str, year: int) -> list[Path]:
+    """Start a document of a type in a case, creating the case folder if new. Never overwrites."""
+    from docgen.fsio import atomic_write
+
+    doctype = ws.doctype(type_id)
+    check_id(case_id, "案卷号")
+    existing = case_dir(ws, case_id)
+    folder = existing or ws.casefiles / str(year) / case_id
+    made = []
+    if existing is None:
+        atomic_write(folder / CASE_FILE, skeleton(CASE_FIELDS, f"# 案卷 {case_id}：本事项的基本情况与办理记录"))
+        made.append(folder / CASE_FILE)
+    path, n = folder / f"{type_id}.yaml", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{type_id}-{n}.yaml"
+    header = f"# {doctype.name}（{type_id}）" + (f"　依据：{doctype.basis}" if doctype.basis else "")
+    atomic_write(path, skeleton({"type": Field("type", "文书类型", required=True, example=type_id),
+                                 **doctype.fields}, header))
+    made.append(path)
+    return made

@@ -31,6 +31,9 @@ KIND_NAMES = {"text": "文字", "paragraphs": "段落（文字或文字列表）
 MAX_HEADING_LEVEL = 4
 # Characters XML 1.0 cannot hold; a value with one would make a .docx that Word cannot open.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# YAML folds a long line into a space; between Chinese characters that space is wrong.
+_CJK = "\u2e80-\u9fff\uff00-\uffef\u3000-\u303f\u2018-\u201d"
+_FOLD_SPACE = re.compile(f"(?<=[{_CJK}])[ \t\n]+(?=[{_CJK}])")
 
 
 @dataclass
@@ -78,7 +81,7 @@ def _parse_field(name: str, spec, where: str, line: int | None) -> Field:
             raise DocgenError(Problem("表格字段需要 columns 声明各列", where, line, name))
         columns = {c: _parse_field(c, s, where, cols.line_of(c)) for c, s in cols.items()}
     return Field(name, str(spec["label"]), kind, bool(spec.get("required", False)),
-                 str(spec.get("help", "")), spec.get("example"), columns,
+                 str(spec.get("help", "")), yamlio.plain(spec.get("example")), columns,
                  tuple(str(c) for c in spec.get("choices") or ()))
 
 
@@ -167,7 +170,7 @@ class Validator:
     def check_text(self, value: str, line, name) -> str:
         if _XML_INVALID.search(value):
             self.fail("含有不可见的控制字符，请删除后重试", line, name)
-        return value
+        return _FOLD_SPACE.sub("", value.strip())
 
     def value(self, spec: Field, value, line: int | None, name: str):
         """Normalise one value of a declared field; None (with a problem) when it is wrong."""
@@ -178,7 +181,7 @@ class Validator:
                 return self.fail(expected, line, name)
             if spec.choices and text.strip() not in spec.choices:
                 return self.fail(f"应为以下之一：{'、'.join(spec.choices)}", line, name)
-            return self.check_text(text.strip(), line, name)
+            return self.check_text(text, line, name)
         if spec.kind == "bool":
             return value if isinstance(value, bool) else self.fail(expected, line, name)
         if spec.kind == "date":
@@ -196,7 +199,7 @@ class Validator:
                 if text is None:
                     self.fail(f"第{i + 1}项{expected}，而不是{type(item).__name__}", where, name)
                 else:
-                    out.append(self.check_text(text.strip(), where, name))
+                    out.append(self.check_text(text, where, name))
             return out
         if spec.kind == "table":
             return self.table(spec, value, line, name)
@@ -236,14 +239,14 @@ class Validator:
                     self.fail("标题应为文字", item.line_of("heading"), name)
                     continue
                 children = item.get("body") or []
-                out.append({"heading": self.check_text(heading.strip(), where, name),
+                out.append({"heading": self.check_text(heading, where, name),
                             "body": self.body(children, item.line_of("body"), name, level + 1) or []})
             else:
                 text = _text(item)
                 if text is None:
                     self.fail("段落应为文字", where, name)
                 else:
-                    out.append(self.check_text(text.strip(), where, name))
+                    out.append(self.check_text(text, where, name))
         return out
 
     def mapping(self, fields: dict[str, Field], data: Located, prefix: str = "",

@@ -162,13 +162,6 @@ class Renderer:
         except TemplateError as exc:
             raise DocgenError(f"模板 {doc.type.template.name} 有误：{exc}") from None
 
-    def render(self, doc: Document, out_dir: Path, number: str | None = None) -> Rendered:
-        """Render one document to out_dir/<case>-<doc>.docx atomically; returns the path."""
-        data = self.render_bytes(doc, number)
-        path = out_dir / f"{doc.case.id}-{doc.id}.docx"
-        atomic_write(path, data)
-        return Rendered(doc, path, number or "")
-
 
 def _for_template(value):
     if isinstance(value, dt.datetime):
@@ -194,3 +187,26 @@ def _undefined_name(exc: UndefinedError) -> str:
     match = re.search(r"'([^']+)' is undefined|has no attribute '([^']+)'", str(exc))
     return next((g for g in match.groups() if g), str(exc)) if match else str(exc)
 
+
+
+def render_case(workspace, case_id: str, doc_ids: list[str] | None, out_dir: Path,
+                renderer: Renderer | None = None) -> list[Rendered]:
+    """Render documents of a case (all when doc_ids is None) as drafts into out_dir.
+
+    All-or-nothing: every document is validated and rendered in memory before any file is
+    written, so a bad casefile leaves no file behind.
+    """
+    from docgen.casefile import load_case
+
+    renderer = renderer or Renderer(workspace)
+    case = load_case(workspace, case_id)
+    docs = [case.document(d) for d in doc_ids] if doc_ids else case.documents()
+    if not docs:
+        raise DocgenError(f"案卷 {case_id} 中还没有文书，可用 docgen new 类型 {case_id} 新建")
+    rendered = [(doc, renderer.render_bytes(doc)) for doc in docs]
+    results = []
+    for doc, data in rendered:
+        path = out_dir / f"{doc.case.id}-{doc.id}.docx"
+        atomic_write(path, data)
+        results.append(Rendered(doc, path, ""))
+    return results

@@ -12,6 +12,8 @@ from docgen.doctypes import DocType, Field, Validator, load_types
 from docgen.errors import DocgenError
 
 OFFICE_FILE = "office.yaml"
+# The shipped office.yaml and templates that `docgen init` copies (this source tree's root).
+BUNDLED = Path(__file__).resolve().parent.parent
 
 # What office.yaml holds: the issuing office's names and numbering, read into every document.
 OFFICE_FIELDS = {f.name: f for f in [

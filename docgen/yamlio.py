@@ -90,3 +90,12 @@ def load(path: Path, *, shown_as: str | None = None) -> Located:
     if not isinstance(data, Located):
         raise located("文件顶层应为「字段: 值」形式的映射", name, 1)
     return data
+
+
+def plain(value):
+    """Located containers back to plain dicts and lists (for dumping or comparing)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

@@ -77,9 +77,18 @@ def cli(ctx, root):
     ctx.obj["root"] = root
 
 
+def _mark_json(ctx, _param, value):
+    # Known before the command runs, so that its errors come out as JSON too.
+    ctx.meta["json"] = value
+    return value
+
+
+json_option = click.option("--json", "as_json", is_flag=True, is_eager=True, callback=_mark_json,
+                           help="以 JSON 输出（UTF-8，标准输出只有 JSON）。")
+
+
 def emit_json(data) -> None:
     """Machine-readable output: one UTF-8 JSON document on stdout, nothing else."""
-    click.get_current_context().meta["json"] = True
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
