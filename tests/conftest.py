@@ -1,0 +1,56 @@
+"""Shared fixtures: every test works on a copy of the demo workspace, never on the repo."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Path:
+    root = tmp_path / "ws"
+    root.mkdir()
+    shutil.copy(REPO / "office.yaml", root)
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "casefiles", root / "casefiles")
+    (root / "archive").mkdir()
+    return root
+
+
+@pytest.fixture
+def run(workspace):
+    """Run the real `docgen` CLI against the workspace copy; returns click's Result."""
+    from docgen.cli import cli
+
+    def invoke(*args):
+        return CliRunner().invoke(cli, ["--root", str(workspace), *map(str, args)], catch_exceptions=False)
+
+    return invoke
+
+
+def part(docx: Path, name: str) -> str:
+    with zipfile.ZipFile(docx) as zf:
+        return zf.read(name).decode("utf-8")
+
+
+def paragraphs(docx: Path) -> list[str]:
+    """Visible text of each body paragraph, as a reader sees it (line breaks as \\n)."""
+    import docx as python_docx
+
+    return [p.text for p in python_docx.Document(str(docx)).paragraphs]
+
+
+def files_under(path: Path) -> list[Path]:
+    return sorted(p for p in path.rglob("*") if p.is_file())
+
+
+def strip_ws(text: str) -> str:
+    return re.sub(r"\s+", "", text)
