@@ -19,7 +19,7 @@ from docx.enum.text import WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from docgen import pdf  # noqa: E402
+from docgen import pdf
 
 PARAGRAPH = ("根据县安委会统一部署，各乡镇、各有关部门要深入开展安全生产大检查，"
              "全面排查整治重大事故隐患，落实企业主体责任和部门监管责任，2021年10月26日前报送情况。")
@@ -27,13 +27,14 @@ PARAGRAPH = ("根据县安委会统一部署，各乡镇、各有关部门要深
 
 def two_page_docx(path: Path) -> None:
     doc = Document()
-    for page, (font, n) in enumerate((("仿宋_GB2312", 9), ("楷体_GB2312", 9))):
+    for page, (font, n) in enumerate((("仿宋_GB2312", 6), ("楷体_GB2312", 6))):
         title = doc.add_paragraph().add_run("关于开展安全生产大检查的通知")
         title.font.size = Pt(22)
         title._r.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "方正小标宋简体")
         for _ in range(n):
             run = doc.add_paragraph().add_run(PARAGRAPH)
             run.font.size = Pt(16)
+            run.font.name = "Times New Roman"  # Latin digits
             run._r.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
         if page == 0:
             run.add_break(WD_BREAK.PAGE)

@@ -9,8 +9,11 @@ timeout or Ctrl-C never leaves a half-written PDF where the user expects one.
 Metadata: LibreOffice 7.4 carries the docx core properties into both the Info dictionary
 and XMP, consistently, so nothing is rewritten here (rewriting would risk Info/XMP drift,
 which PDF/A forbids): dc:title → /Title and dc:title, dc:creator → /Author and dc:creator,
-dc:subject → /Subject and dc:description, cp:keywords → /Keywords and pdf:Keywords (with
-';' separators rewritten as ', '). See packaging/fonts/README.md for the fonts.
+dc:subject → /Subject and dc:description, cp:keywords → /Keywords and pdf:Keywords.
+Two quirks, left alone: keywords are split on spaces, commas and semicolons and re-joined
+with ", " ("石安委办〔2021〕16号; 2021-001" → "石安委办〔2021〕16号, 2021-001"); and /CreationDate
+is written as "D:20211026093000Z'", which pypdf's `metadata.creation_date` refuses to parse
+(read `xmp_metadata.xmp_create_date` instead). See packaging/fonts/README.md for the fonts.
 """
 
 from __future__ import annotations
