@@ -14,12 +14,12 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.text import WD_BREAK
-from docx.oxml.ns import qn
+from docx.oxml import parse_xml
 from docx.shared import Pt
 
 from docgen import gbt9704 as gb
-from docgen.ooxml import border, child, el, exact_spacing, indent_chars, page_field_runs, \
-    paragraph_style, run_fonts, run_size
+from docgen.ooxml import border, bottom_box, child, el, exact_spacing, indent_chars, \
+    page_field_runs, paragraph_style, ruled_paragraph, run_fonts, run_size
 
 LINE = gb.LINE_PITCH
 BANJI_PT = gb.SIZES["四号"]
@@ -252,31 +252,21 @@ class Builder:
         run_fonts(run._r.get_or_add_rPr(), font)
 
     def banji(self, printed: bool = True):
-        """版记 (§7.4): 抄送 and 印发 between full-width rules, first and last thick, floated to
-        the foot of the last page so the last rule sits on the text block's lower edge."""
-        t = self.doc.add_table(rows=4 if printed else 3, cols=2)
-        tblpr = t._tbl.tblPr
-        tblpr.insert(1, el("w:tblpPr", w_leftFromText=0, w_rightFromText=0, w_vertAnchor="margin",
-                           w_horzAnchor="margin", w_tblpXSpec="center", w_tblpYSpec="bottom"))
-        child(tblpr, "w:tblW", w_w=gb.TEXT_WIDTH, w_type="dxa")
-        borders = child(tblpr, "w:tblBorders")
+        """版记 (§7.4) at the foot of the last page: 抄送 and 印发 between full-width rules, the
+        first and last thick, those between thin, the last on the text block's lower edge."""
         thick, thin = (round(w / 25.4 * 72 * 8) for w in (gb.RULE_THICK, gb.RULE_THIN))
-        for side, size in (("top", thick), ("left", 0), ("bottom", thick), ("right", 0),
-                           ("insideH", thin), ("insideV", 0)):
-            borders.append(border(f"w:{side}", "single" if size else "nil", size))
-        margins = child(tblpr, "w:tblCellMar")
-        for side in ("left", "right"):
-            margins.append(el(f"w:{side}", w_w=0, w_type="dxa"))
-        for col in t._tbl.tblGrid:
-            col.set(qn("w:w"), str(gb.TEXT_WIDTH // 2))
-        for row, text in enumerate(("{%tr if cc_text %}", "抄送：{{ cc_text }}。", "{%tr endif %}")):
-            self._cell(t.rows[row].cells[0].merge(t.rows[row].cells[1]), text, gb.FONT_BODY, "BanjiCc")
+        cc = "抄送：{{ cc_text }}。"
+        tab = gb.TEXT_WIDTH - round(BANJI_PT * 20)
+        printer = "{{ office.printer }}\t{{ print_date }}印发"
+        tag = lambda statement: ruled_paragraph("{%p " + statement + " %}", "Banji")  # noqa: E731
         if printed:
-            self._cell(t.rows[3].cells[0], "{{ office.printer }}", gb.FONT_BODY, "Banji")
-            self._cell(t.rows[3].cells[1], "{{ print_date }}印发", gb.FONT_BODY, "Banji", align="right")
-        # Word needs a paragraph after a table that ends the document; keep it one twip high.
-        last = self.doc.add_paragraph(style=self.style("Normal"))
-        child(last._p.get_or_add_pPr(), "w:spacing", w_line=20, w_lineRule="exact")
+            content = (tag("if cc_text") + ruled_paragraph(cc, "BanjiCc", top=thick, bottom=thin)
+                       + ruled_paragraph(printer, "Banji", bottom=thick, right_tab=tab) + tag("else")
+                       + ruled_paragraph(printer, "Banji", top=thick, bottom=thick, right_tab=tab)
+                       + tag("endif"))
+        else:  # 信函格式 has no 印发 line (§10.1)
+            content = tag("if cc_text") + ruled_paragraph(cc, "BanjiCc", top=thick, bottom=thick) + tag("endif")
+        self.doc.element.body.sectPr.addprevious(parse_xml(bottom_box(content, gb.TEXT_WIDTH, "版记")))
 
     def letter_frame(self):
         """信函格式 (§10.1) first page: red office name 30 mm from the top over a thick-thin

@@ -257,8 +257,10 @@ class Validator:
                 self.fail(f"未知字段（可用字段：{'、'.join(fields)}）", data.line_of(key), prefix + key)
         for name, spec in fields.items():
             raw = data.get(name)
-            empty = raw is None or raw == "" or raw == []
-            if empty:
+            if raw == [] and not spec.required:
+                values[name] = []  # an explicit empty list: "none", not "the default"
+                continue
+            if raw is None or raw == "" or raw == []:
                 if spec.required:
                     self.fail(f"缺少必填项「{spec.label}」", data.line_of(name) if name in data else line or data.line,
                               prefix + name)

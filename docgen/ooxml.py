@@ -135,3 +135,42 @@ def raw_paragraph(text: str, style_id: str, *, right_chars: float | None = None,
         ppr += f'<w:ind w:right="{twips}" w:rightChars="{round(right_chars * 100)}"/>'
     return (f'<w:p xmlns:w="{W_NS}"><w:pPr>{ppr}</w:pPr>'
             f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')
+
+
+def bottom_box(paragraphs_xml: str, width: int, name: str) -> str:
+    """A borderless text box anchored to the bottom of the text block, full width, growing
+    upward with its content: the one construct Word and LibreOffice both keep at the foot of
+    the page (LibreOffice ignores floating-table and frame positions)."""
+    emu = width * 635  # twips to EMU
+    ns = (f'xmlns:w="{W_NS}" '
+          'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+          'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+          'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"')
+    return (
+        f'<w:p {ns}><w:pPr><w:spacing w:line="20" w:lineRule="exact"/></w:pPr><w:r><w:drawing>'
+        '<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="2" behindDoc="0"'
+        ' locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+        '<wp:positionH relativeFrom="margin"><wp:align>center</wp:align></wp:positionH>'
+        '<wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV>'
+        f'<wp:extent cx="{emu}" cy="720000"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapTopAndBottom/>'
+        f'<wp:docPr id="4097" name="{name}"/><wp:cNvGraphicFramePr/>'
+        '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
+        '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr>'
+        f'<a:xfrm><a:off x="0" y="0"/><a:ext cx="{emu}" cy="720000"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln></wps:spPr>'
+        f'<wps:txbx><w:txbxContent>{paragraphs_xml}</w:txbxContent></wps:txbx>'
+        '<wps:bodyPr rot="0" vert="horz" wrap="square" lIns="0" tIns="0" rIns="0" bIns="0" anchor="b">'
+        '<a:spAutoFit/></wps:bodyPr></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></w:r></w:p>')
+
+
+def ruled_paragraph(text: str, style_id: str, *, top: int = 0, bottom: int = 0,
+                    right_tab: int | None = None) -> str:
+    """A paragraph (XML) between horizontal rules of the given widths in eighths of a point."""
+    rules = "".join(f'<w:{side} w:val="single" w:sz="{size}" w:space="1" w:color="000000"/>'
+                    for side, size in (("top", top), ("bottom", bottom)) if size)
+    tabs = f'<w:tabs><w:tab w:val="right" w:pos="{right_tab}"/></w:tabs>' if right_tab else ""
+    runs = "".join((f'<w:r><w:t xml:space="preserve">{escape(part)}</w:t></w:r>' if part else "")
+                   + ('<w:r><w:tab/></w:r>' if i < text.count("\t") else "")
+                   for i, part in enumerate(text.split("\t")))
+    return (f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:pBdr>{rules}</w:pBdr>{tabs}</w:pPr>'
+            f'{runs}</w:p>')

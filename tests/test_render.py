@@ -143,18 +143,35 @@ def test_odd_and_even_footers_carry_page_numbers(sample):
         assert rpr_value(footer, "sz") == "28"  # 4号
 
 
-def test_banji_has_cc_and_printer_between_rules(workspace):
+def banji_paragraphs(docx: Path):
+    box = xml(docx).find(f".//{W}txbxContent")
+    return [("".join(t.text or "" for t in p.iter(f"{W}t")), p) for p in box.iter(f"{W}p")]
+
+
+def rule(p, side):
+    found = p.find(f"{W}pPr/{W}pBdr/{W}{side}")
+    return int(found.get(f"{W}sz")) if found is not None else 0
+
+
+def test_banji_has_cc_and_printer_between_rules_at_the_foot(workspace):
     docx = render(workspace, "2021-yt-001", "summons")
-    texts = paragraphs(docx)
-    tables = xml(docx).findall(f".//{W}tbl")
-    banji = tables[-1]
-    cells = ["".join(t.text or "" for t in tc.iter(f"{W}t")) for tc in banji.iter(f"{W}tc")]
-    assert cells == ["抄送：县委办，县政府办，县纪委监委。", "石泉县安全生产委员会办公室", "2021年10月29日印发"]
-    borders = banji.find(f"{W}tblPr/{W}tblBorders")
-    top, bottom, inner = (int(borders.find(f"{W}{s}").get(f"{W}sz")) for s in ("top", "bottom", "insideH"))
-    assert top == bottom > inner  # first and last rules thick, those between thin
+    (cc, cc_p), (printed, printed_p) = banji_paragraphs(docx)
+    assert cc == "抄送：县委办，县政府办，县纪委监委。"
+    assert printed == "石泉县安全生产委员会办公室2021年10月29日印发"
+    # first and last rules thick (0.35 mm), the one between thin (0.25 mm)
+    assert rule(cc_p, "top") == rule(printed_p, "bottom") > rule(cc_p, "bottom") > 0
     assert rpr_value(style(docx, "Banji"), "sz") == "28"  # 4号
-    assert not any("{{" in t or "{%" in t for t in texts)
+    anchor = xml(docx).find(".//{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}positionV")
+    assert anchor.get("relativeFrom") == "margin" and anchor[0].text == "bottom"
+    assert not any("{{" in t or "{%" in t for t in paragraphs(docx))
+
+
+def test_banji_without_cc_keeps_both_thick_rules(workspace):
+    path = workspace / "casefiles/2021/2021-yt-001/summons.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "cc: []\n", encoding="utf-8")
+    (printed, p), = banji_paragraphs(render(workspace, "2021-yt-001", "summons"))
+    assert printed.endswith("2021年10月29日印发") and not printed.startswith("抄送")
+    assert rule(p, "top") == rule(p, "bottom") == round(gb.RULE_THICK / 25.4 * 72 * 8)
 
 
 def test_body_headings_are_numbered_by_level(workspace):
