@@ -81,7 +81,7 @@ class Builder:
         exact_spacing(normal.element.get_or_add_pPr())
         for style_id, (name, settings) in STYLES.items():
             paragraph_style(doc, style_id, name, **settings)
-        doc.core_properties.title = "{{ title }}"
+        doc.core_properties.title = "{{ title | replace('\\n', '') }}"
         doc.core_properties.author = "{{ office.name }}"
         doc.core_properties.subject = "{{ type_name }}"
         doc.core_properties.keywords = "{{ number }}；{{ case.id }}"

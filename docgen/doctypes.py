@@ -33,7 +33,8 @@ MAX_HEADING_LEVEL = 4
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # YAML folds a long line into a space; between Chinese characters that space is wrong.
 _CJK = "\u2e80-\u9fff\uff00-\uffef\u3000-\u303f\u2018-\u201d"
-_FOLD_SPACE = re.compile(f"(?<=[{_CJK}])[ \t\n]+(?=[{_CJK}])")
+# Only spaces: a "\n" typed in a quoted string is a wanted line break.
+_FOLD_SPACE = re.compile(f"(?<=[{_CJK}])[ \t]+(?=[{_CJK}])")
 
 
 @dataclass

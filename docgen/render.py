@@ -176,11 +176,14 @@ def _for_template(value):
 
 
 def _signature(signers: list[str], date_text: str) -> str:
-    """发文机关署名 and 成文日期, unsealed (§7.3.5.2): their indents depend on their lengths."""
-    name = "　　".join(signers)
-    name_right, date_right = gb.signature_indents(gb.text_width_em(name), gb.text_width_em(date_text))
-    return (raw_paragraph(name, "Signature", right_chars=name_right, before=gb.LINE_PITCH)
-            + raw_paragraph(date_text, "SignDate", right_chars=date_right))
+    """发文机关署名 and 成文日期, unsealed (§7.3.5.2): their indents depend on their lengths;
+    joint issuers stand one under another, the lead office first, the date under the last."""
+    widths = [gb.text_width_em(name) for name in signers]
+    name_right, date_right = gb.signature_indents(max(widths), gb.text_width_em(date_text))
+    names = [raw_paragraph(name, "Signature", right_chars=name_right + max(widths) - width,
+                           before=gb.LINE_PITCH if i == 0 else None)
+             for i, (name, width) in enumerate(zip(signers, widths))]
+    return "".join(names) + raw_paragraph(date_text, "SignDate", right_chars=date_right)
 
 
 def _undefined_name(exc: UndefinedError) -> str:

@@ -164,8 +164,6 @@ def test_seed_003_keeps_mark_signers_and_date(notice_003):
     assert any("“两重两新”" in p for p in paragraphs)
 
 
-@pytest.mark.xfail(strict=True, reason="docgen.doctypes removes whitespace between CJK characters "
-                   "(_FOLD_SPACE), which also drops the title's \\n line break")
 def test_seed_003_title_breaks_where_the_original_does(notice_003):
     title, = [t for t in texts(notice_003) if strip_ws(t).startswith("关于贯彻")]
     assert title == "关于贯彻“十条措施”落实常态化安全监管\n工作的通知"
