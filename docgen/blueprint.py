@@ -15,11 +15,10 @@ from pathlib import Path
 from docx import Document
 from docx.enum.text import WD_BREAK
 from docx.oxml import parse_xml
-from docx.shared import Pt
 
 from docgen import gbt9704 as gb
 from docgen.ooxml import border, bottom_box, child, el, exact_spacing, indent_chars, \
-    page_field_runs, paragraph_style, ruled_paragraph, run_fonts, run_size
+    fixed_widths, page_field_runs, paragraph_style, ruled_paragraph, run_fonts, run_size
 
 LINE = gb.LINE_PITCH
 BANJI_PT = gb.SIZES["四号"]
@@ -57,7 +56,7 @@ STYLES = {
     "BanjiCc": ("版记抄送", dict(font=gb.FONT_BODY, size_pt=BANJI_PT, align="left",
                              spacing=dict(line=round(LINE * 0.9)), indent=dict(left=4, right=1, hanging=3))),
     "TableText": ("表格文字", dict(font=gb.FONT_BODY, size_pt=TABLE_PT, align="center",
-                               spacing=dict(line=round(TABLE_PT * 20 * 1.5)))),
+                               spacing=dict(line=round(TABLE_PT * 20 * 1.25)))),
     "PageNumber": ("页码", dict(font=gb.FONT_SONG, size_pt=gb.SIZES["四号"], align="right")),
 }
 
@@ -230,17 +229,18 @@ class Builder:
         self.doc.add_paragraph(style=self.style("Normal")).add_run().add_break(WD_BREAK.PAGE)
 
     def table(self, headers: list[str], cells: list[str], rows_expr: str, widths_mm: list[float]):
-        """A ruled table: a header row repeated on each page, then one row per item of rows_expr."""
+        """A ruled table: a header row repeated on each page, then one row per item of rows_expr;
+        rows never split across pages, long text flush left."""
         t = self.doc.add_table(rows=4, cols=len(headers))
         t.style = self.style("Table Grid")
-        for i, (head, cell, width) in enumerate(zip(headers, cells, widths_mm)):
-            for row in t.rows:
-                row.cells[i].width = Pt(width / 25.4 * 72)
+        for i, (head, cell) in enumerate(zip(headers, cells)):
             self._cell(t.rows[0].cells[i], head, gb.FONT_HEI)
-            self._cell(t.rows[2].cells[i], cell, gb.FONT_BODY)
+            self._cell(t.rows[2].cells[i], cell, gb.FONT_BODY, align="left" if widths_mm[i] >= 25 else None)
         self._cell(t.rows[1].cells[0], "{%tr for row in " + rows_expr + " %}", gb.FONT_BODY)
         self._cell(t.rows[3].cells[0], "{%tr endfor %}", gb.FONT_BODY)
         t.rows[0]._tr.get_or_add_trPr().append(el("w:tblHeader"))
+        t.rows[2]._tr.get_or_add_trPr().append(el("w:cantSplit"))
+        fixed_widths(t, [gb.mm(w) for w in widths_mm])
         return t
 
     def _cell(self, cell, text, font, style="TableText", align=None):
@@ -392,7 +392,7 @@ def bulletin(b: Builder):
     b.table(["序号", "单位", "所在镇（园区）", "问题隐患", "整改要求", "整改时限", "整改情况"],
             ["{{ loop.index }}", "{{ row.unit }}", "{{ row.town | default('') }}", "{{ row.hazard }}",
              "{{ row.requirement }}", "{{ row.deadline | default('') }}", "{{ row.status | default('未整改') }}"],
-            "hazards", [10, 26, 20, 40, 30, 16, 14])
+            "hazards", [10, 26, 18, 36, 28, 22, 16])
     b.tag("endif")
     b.banji()
 
@@ -406,6 +406,64 @@ def notice(b: Builder):
 
 TYPES = {"notice": notice, "summons": summons, "memorandum": memorandum, "feedback": feedback,
          "patrol_report": patrol_report, "bulletin": bulletin}
+
+
+def hazard_notice(b: Builder):
+    """重大事故隐患挂牌督办通知书 (十项制度 六): told to the unit, its town and its department at
+    once (第三条), so by default all three are 主送; the deadline holds until 验收 and 销号."""
+    b.mark(); b.number(); b.title(); b.recipients("recipients if recipients is defined else unit ~ '，' ~ town ~ '，' ~ department")
+    b.text("{{ found }}，{{ source }}发现{{ unit }}{{ hazard }}，属于重大事故隐患。根据《石泉县安全生产综合监管"
+           "十项制度》六、重大事故隐患挂牌跟踪督办制度的规定，县安委办决定对该隐患实行挂牌督办。现将有关事项通知如下：")
+    b.heading("一、隐患基本情况")
+    b.text("隐患责任单位：{{ unit }}。")
+    b.tag("if location is defined")
+    b.text("隐患部位：{{ location }}。")
+    b.tag("endif")
+    b.text("所在地镇政府（园区管委会）：{{ town }}。", "行业主管部门：{{ department }}。")
+    b.paragraphs("description")
+    b.heading("二、整改要求")
+    b.numbered("requirements")
+    b.tag("if interim is defined")
+    b.text("整改完成前，{{ unit }}必须落实以下安全防范措施，确保安全：")
+    b.numbered("interim")
+    b.tag("endif")
+    b.heading("三、整改期限和责任")
+    b.text("{{ unit }}是隐患整改的责任主体，应当落实整改责任、措施、资金、时限和预案，于{{ deadline }}前整改到位。"
+           "按照“属地管理”原则和“管行业必须管安全”的要求，{{ town }}履行属地管理责任，{{ department }}履行行业监管责任，"
+           "跟踪督促整改，整改进展情况及时报县安委办。")
+    b.heading("四、验收和销号")
+    b.text("隐患整改到位后，由{{ acceptor }}负责组织验收。验收合格后，将验收结论、相关资料（包括文字、影像等资料）"
+           "报县安委办（县应急管理局）予以销号。未经验收销号的，挂牌督办不予解除。")
+    b.heading("五、责任追究")
+    b.text("对重大事故隐患整治不力、逾期未达到整改要求的，给予通报批评，并依照《石泉县安全生产综合监管十项制度》"
+           "七、安全生产约谈制度第二条（五）的规定约谈有关负责人；酿成生产安全事故的，依法对相关单位及责任人进行责任追究。")
+    b.heading("六、联系方式")
+    b.text("联系人：{{ contact | default(office.contact) }}，联系电话：{{ phone | default(office.phone) }}。")
+    b.attachment_note(); b.signature(); b.annotation(); b.banji()
+
+
+def joint_meeting(b: Builder):
+    """联席会议纪要 (十项制度 一): 纪要格式 with 出席/列席 (§10.3); the 议定事项 are supervised by
+    县安委办 (第五条), each with its lead unit and time limit."""
+    b.mark(); b.number(); b.title()
+    b.text("{{ time }}，{{ convener }}在{{ place }}召集召开{{ session }}。会议{{ purpose }}。"
+           "现将会议议定事项纪要如下：")
+    b.heading("一、会议议题")
+    b.numbered("topics")
+    b.heading("二、会议情况")
+    b.paragraphs("proceedings")
+    b.heading("三、议定事项")
+    b.numbered("decisions", template="{{ x.matter }}（牵头单位：{{ x.lead }}"
+               "{% if x.partners is defined %}；配合单位：{{ x.partners | join('、') }}{% endif %}"
+               "{% if x.deadline is defined %}；完成时限：{{ x.deadline }}前{% endif %}）")
+    b.text("以上议定事项由县安委办（县应急管理局）负责督办。各牵头单位要会同配合单位抓好落实，"
+           "于完成时限前将落实情况书面报县安委办；因特殊情况不能按期完成的，应提前书面说明原因。")
+    b.labelled_list("出席", "attendees"); b.labelled_list("列席", "observers"); b.labelled_list("请假", "absent")
+    b.attachment_note(); b.signature(); b.annotation(); b.banji()
+
+
+TYPES["hazard_notice"] = hazard_notice
+TYPES["joint_meeting"] = joint_meeting
 
 
 def build(type_id: str, path: Path) -> None:

@@ -174,3 +174,23 @@ def ruled_paragraph(text: str, style_id: str, *, top: int = 0, bottom: int = 0,
                    for i, part in enumerate(text.split("\t")))
     return (f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:pBdr>{rules}</w:pBdr>{tabs}</w:pPr>'
             f'{runs}</w:p>')
+
+
+def fixed_widths(table, widths: list[int]) -> None:
+    """Give a python-docx table fixed column widths (twips) that LibreOffice honours too:
+    it reads the grid and w:tblLayout, not the per-cell widths python-docx sets."""
+    tbl = table._tbl
+    tblpr = tbl.tblPr
+    child(tblpr, "w:tblW", w_w=sum(widths), w_type="dxa")
+    layout = tblpr.find(qn("w:tblLayout"))
+    if layout is None:
+        layout = el("w:tblLayout")
+        look = tblpr.find(qn("w:tblLook"))
+        look.addprevious(layout) if look is not None else tblpr.append(layout)
+    layout.set(qn("w:type"), "fixed")
+    for col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths):
+        col.set(qn("w:w"), str(width))
+    for row in tbl.findall(qn("w:tr")):
+        for tc, width in zip(row.findall(qn("w:tc")), widths):
+            tcpr = tc.get_or_add_tcPr()
+            child(tcpr, "w:tcW", w_w=width, w_type="dxa")

@@ -20,6 +20,11 @@ COMMANDS = {
     "new": "docgen.cli.casefiles:new",
     "check": "docgen.cli.casefiles:check",
     "render": "docgen.cli.casefiles:render",
+    "due": "docgen.cli.deadlines:due",
+    "blacklist": "docgen.cli.deadlines:blacklist",
+    "status": "docgen.cli.deadlines:status",
+    "issue": "docgen.cli.archive:issue",
+    "archive": "docgen.cli.archive:archive",
 }
 
 
