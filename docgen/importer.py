@@ -89,9 +89,13 @@ def _read_pdf(path: Path) -> Found:
 def _fill_from_text(found: Found) -> None:
     lines = [re.sub(r"\s+", " ", line).strip() for line in found.text.splitlines()]
     lines = [line for line in lines if line]
-    head = "\n".join(lines[:6])
-    number = NUMBER.search(head)
-    found.number = number.group(0) if number else None
+    # The document's own 文号 stands on a line of its own in the header (a 文号 quoted in the
+    # text is another document's).
+    for line in lines[:6]:
+        match = NUMBER.match(line.strip("()（） "))
+        if match and (match.end() == len(line.strip("()（） ")) or "签发人" in line):
+            found.number = match.group(0)
+            break
     found.title = found.title or _title(lines)
     # The 成文日期 closes the document: the last date among its last lines.
     for i in range(len(lines) - 1, max(len(lines) - 8, -1), -1):
