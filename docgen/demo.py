@@ -1,29 +1,81 @@
-"""`make demo`: run the main job on the sample casefiles and say where the results are."""
+"""`make demo`: the main job on the sample casefiles, and where the results are.
+
+Renders every sample document as a draft (.docx and PDF), issues each one into the archive
+(documents issued by an earlier run are reported, not issued again), imports the documents in
+imports/ and prints where everything is.
+"""
 
 from __future__ import annotations
 
 import sys
 
-from docgen.casefile import all_case_ids
+from docgen import yamlio
+from docgen.archive import Archive
+from docgen.casefile import all_case_ids, load_case
 from docgen.errors import DocgenError
 from docgen.render import Renderer, render_case
 from docgen.workspace import Workspace
 
 
-def main() -> int:
-    ws = Workspace.find()
-    out = ws.root / "out"
-    renderer = Renderer(ws)
-    docs = []
-    print(f"工作区：{ws.root}")
-    for case_id in all_case_ids(ws):
-        for result in render_case(ws, case_id, None, out / case_id, renderer):
-            docs.append(result.docx)
-            print(f"  {case_id} {result.document.id}（{result.document.type.name}）→ {ws.relative(result.docx)}")
+def drafts(ws: Workspace) -> None:
     from docgen.pdf import convert
 
-    pdfs = convert(docs)
-    print(f"已生成 {len(docs)} 份 Word 草稿及 {len(pdfs)} 份 PDF，位于 {out}/<案卷号>/")
+    out = ws.root / "out"
+    renderer = Renderer(ws)
+    docs = [r.docx for case_id in all_case_ids(ws) for r in render_case(ws, case_id, None, out / case_id, renderer)]
+    convert(docs)
+    print(f"\n【草稿】{len(docs)} 份 Word 草稿及其 PDF：")
+    for path in docs:
+        print(f"  {ws.relative(path)}（PDF：{ws.relative(path.with_suffix('.pdf'))}）")
+
+
+def issue_all(ws: Workspace, archive: Archive) -> None:
+    print("\n【签发归档】（按成文日期先后编号）")
+    docs = sorted((doc for case_id in all_case_ids(ws) for doc in load_case(ws, case_id).documents()),
+                  key=lambda doc: doc.values["date"])
+    for doc in docs:
+        label = f"{doc.case.id} {doc.id}（{doc.type.name}）"
+        done = archive.issued(doc.case.id, doc.id)
+        if done:
+            print(f"  {label}：此前已签发 {done.metadata['number']}（{done.id}）")
+            continue
+        try:
+            item = archive.issue(doc.case.id, doc.id)
+        except DocgenError as exc:
+            print(f"  {label}：未签发 —— {exc}")
+            continue
+        print(f"  {label}：{item.metadata['number']} → {ws.relative(item.path)}")
+
+
+def import_all(ws: Workspace, archive: Archive) -> None:
+    import datetime as dt
+
+    print("\n【导入外来文件】")
+    listing = ws.root / "imports" / "imports.yaml"
+    entries = yamlio.plain(yamlio.load(listing, shown_as="imports/imports.yaml")["files"])
+    imported = {i.metadata.get("source_name"): i for i in archive.items()}
+    for entry in entries:
+        name = entry["file"]
+        if name in imported:
+            print(f"  {name}：此前已导入（{imported[name].id}）")
+            continue
+        date = entry.get("date")
+        item = archive.import_file(ws.root / "imports" / name, title=entry.get("title"), number=entry.get("number"),
+                                   date=date if isinstance(date, dt.date) else None, type_id=entry.get("type"),
+                                   retention=entry.get("retention"), issuer=entry.get("issuer"))
+        print(f"  {name} → {item.id}　{item.metadata['title']}")
+
+
+def main() -> int:
+    ws = Workspace.find()
+    print(f"工作区：{ws.root}")
+    drafts(ws)
+    archive = Archive(ws)
+    issue_all(ws, archive)
+    import_all(ws, archive)
+    problems = archive.verify()
+    print(f"\n档案：{ws.relative(archive.root)}/，共 {len(archive.items())} 件，校验"
+          + ("全部完好。" if not problems else f"发现 {len(problems)} 个问题！"))
     return 0
 
 
