@@ -455,7 +455,7 @@ def joint_meeting(b: Builder):
     b.heading("三、议定事项")
     b.numbered("decisions", template="{{ x.matter }}（牵头单位：{{ x.lead }}"
                "{% if x.partners is defined %}；配合单位：{{ x.partners | join('、') }}{% endif %}"
-               "{% if x.deadline is defined %}；完成时限：{{ x.deadline }}前{% endif %}）")
+               "{% if x.deadline is defined %}；完成时限：{{ x.deadline }}前{% endif %}）。")
     b.text("以上议定事项由县安委办（县应急管理局）负责督办。各牵头单位要会同配合单位抓好落实，"
            "于完成时限前将落实情况书面报县安委办；因特殊情况不能按期完成的，应提前书面说明原因。")
     b.labelled_list("出席", "attendees"); b.labelled_list("列席", "observers"); b.labelled_list("请假", "absent")

@@ -1,0 +1,167 @@
+"""Commands over deadlines and case progress: due, blacklist, status."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from docgen.cli import emit_json, json_option
+
+
+def _workspace(ctx):
+    from docgen.workspace import Workspace
+
+    return Workspace.find(ctx.obj.get("root"))
+
+
+class DateType(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"日期应写作 2021-12-01，而不是「{value}」", param, ctx)
+
+
+on_option = click.option("--on", type=DateType(), default=None, show_default="今天",
+                         help="以哪一天为准计算（如 2021-12-01）；该日以后的办理记录不计入。")
+
+
+def _left(days: int) -> str:
+    if days < 0:
+        return f"已逾期{-days}天"
+    return "今日到期" if days == 0 else f"还剩{days}天"
+
+
+def _short(text: str, width: int = 36) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _warnings(deadlines) -> None:
+    for warning in dict.fromkeys(d.warning for d in deadlines if d.warning):
+        click.secho(f"注意：{warning}（标 * 的日期）。", fg="yellow")
+
+
+@click.command()
+@on_option
+@click.option("--within", type=click.IntRange(min=0), default=None, metavar="DAYS",
+              help="只列出 DAYS 天内到期的事项（已逾期的总会列出）。")
+@json_option
+@click.pass_context
+def due(ctx, on, within, as_json):
+    """列出未办结的期限事项：案卷、事项、期限、剩余天数，最紧急的在前。
+
+    期限来自案卷中的文书（约谈纪要、巡查评估报告、督查反馈意见、挂牌督办通知书、联席会议纪要）
+    和 case.yaml 的办理记录（省巡查反馈、联合执法行动、巡查结束）；在 events 中记一行
+    「item: 事项」即办结该事项。有逾期事项时退出码仍为 0。
+
+    \b
+    例：docgen due --on 2021-12-01
+        docgen due --within 7 --json
+    """
+    from docgen import deadlines
+    from docgen.gbt9704 import format_date
+
+    on = on or dt.date.today()
+    items = deadlines.due(_workspace(ctx), on, within)
+    if as_json:
+        emit_json([d.as_dict(on) for d in items])
+        return
+    overdue = sum(d.days_left(on) < 0 for d in items)
+    scope = f"{within}天内到期及已逾期的" if within is not None else "未办结的"
+    click.echo(f"截至{format_date(on)}，{scope}期限事项 {len(items)} 项" + (f"，其中已逾期 {overdue} 项" if overdue else "")
+               + ("。" if items else "。没有需要办理的期限。"))
+    for d in items:
+        left = d.days_left(on)
+        mark = "*" if d.warning else ""
+        click.secho(f"{d.due.isoformat()}{mark}  「{_left(left)}」  {d.case}  {_short(d.what)}"
+                    + (f"（{d.party}）" if d.party else ""),
+                    fg="red" if left < 0 else ("yellow" if left <= 3 else None), bold=left < 0)
+        click.echo(f"{'':12}事项：{d.key}　依据：{d.basis}")
+    if items:
+        click.echo("办结后在该案卷 case.yaml 的 events 中记录，如：- {date: 2021-11-18, event: 收到书面报告, item: 事项}")
+    _warnings(items)
+
+
+@click.command()
+@click.option("--year", type=int, required=True, help="统计通报的年度（按通报成文日期）。")
+@on_option
+@json_option
+@click.pass_context
+def blacklist(ctx, year, on, as_json):
+    """列出应列入“黑名单”的生产经营单位（《十项制度》八、第六条）。
+
+    一年中被两次以上通报（批评、暗访、情况通报，表扬不计；按通报 units 字段）且仍未整改的单位。
+    整改办结的记录方式：在案卷 events 中记「item: 整改:单位名称」（日期不早于最近一次通报），
+    或最近一次通报的隐患清单中该单位各行 status 均为 已整改 / 已立行立改 / 已验收 / 已销号。
+    """
+    from docgen import deadlines
+
+    on = on or dt.date.today()
+    listed, cleared = deadlines.blacklist(_workspace(ctx), year, on)
+    if as_json:
+        emit_json([entry.as_dict() for entry in listed])
+        return
+    click.echo(f"{year}年两次以上被通报且仍未整改的单位 {len(listed)} 家（截至{on.isoformat()}）"
+               + ("：" if listed else "。"))
+    for entry in listed:
+        click.secho(f"{entry.unit}　被通报{len(entry.bulletins)}次，应列入“黑名单”，由行业主管部门责令停业（停产）整顿",
+                    fg="red", bold=True)
+        for b in entry.bulletins:
+            click.echo(f"    {b['date']}  {b['case']} {b['doc']}  {b['title']}（{b['kind']}）")
+    for entry in cleared:
+        click.echo(f"另：{entry.unit} 被通报{len(entry.bulletins)}次，已整改（{entry.rectified}），不列入。")
+
+
+@click.command()
+@click.argument("case_id", required=False)
+@on_option
+@json_option
+@click.pass_context
+def status(ctx, case_id, on, as_json):
+    """案卷办理情况：文书（草稿或已发文及文号）、期限事项、git 修改历史。
+
+    不指定 CASE_ID 时每个案卷一行：文书数、已发文数、未办结和已逾期的期限数。
+    """
+    from docgen import deadlines
+
+    ws = _workspace(ctx)
+    on = on or dt.date.today()
+    if not case_id:
+        rows = deadlines.overview(ws, on)
+        if as_json:
+            emit_json(rows)
+            return
+        for r in rows:
+            late = f"，已逾期{r['overdue']}" if r["overdue"] else ""
+            click.secho(f"{r['case']}  {r['kind']}  {r['status'] or '—'}  文书{r['documents']}份（已发文{r['issued']}）"
+                        f"  未办结期限{r['open']}项{late}  {r['title']}", fg="red" if r["overdue"] else None)
+        return
+    info = deadlines.case_status(ws, case_id, on)
+    if as_json:
+        emit_json(info)
+        return
+    click.echo(f"案卷 {info['case']}：{info['title']}（{info['kind']}，{info['status'] or '未填办理状态'}）")
+    click.echo(f"文书（{len(info['documents'])}份）：")
+    for d in info["documents"]:
+        state = f"已发文 {d['number']}" if d["state"] == "issued" else "草稿"
+        click.echo(f"  {d['doc']}  {d['type_name']}  {state}  {d['title']}")
+    click.echo(f"期限事项（截至{on.isoformat()}）：" + ("" if info["deadlines"] else "无"))
+    for d in info["deadlines"]:
+        if d["open"]:
+            state = _left(d["days_left"])
+        else:
+            state = "已办结" + (f"，逾期{d['closed_late']}天办结" if d["closed_late"] else "")
+        click.secho(f"  {d['due']}{'*' if d['calendar_warning'] else ''}  「{state}」  {d['item']}：{_short(d['what'])}",
+                    fg="red" if d["overdue"] else None)
+        for p in d["progress"] + ([d["closed_by"]] if d["closed_by"] else []):
+            click.echo(f"      办理记录：{p}")
+    for warning in dict.fromkeys(d["calendar_warning"] for d in info["deadlines"] if d["calendar_warning"]):
+        click.secho(f"注意：{warning}（标 * 的日期）。", fg="yellow")
+    click.echo("修改历史（git）：" + (f"{info['history_note']}" if info["history_note"] else ""))
+    for h in info["history"]:
+        click.echo(f"  {h['date'][:16].replace('T', ' ')}  {h['author']}  {h['commit'][:8]}  {h['message']}")
