@@ -20,6 +20,7 @@ COMMANDS = {
     "new": "docgen.cli.casefiles:new",
     "check": "docgen.cli.casefiles:check",
     "render": "docgen.cli.casefiles:render",
+    "bundle": "docgen.cli.pdf:bundle",
     "due": "docgen.cli.deadlines:due",
     "blacklist": "docgen.cli.deadlines:blacklist",
     "status": "docgen.cli.deadlines:status",
