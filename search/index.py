@@ -7,13 +7,15 @@ rebuilt from the archive, so a missing, corrupt or out-of-date index is recreate
 Analysis. Chinese has no spaces, and jieba alone loses substrings (约谈 → 约/谈), so each
 document is indexed twice:
 
-* ``grams``: overlapping character bigrams of every CJK run plus the run's last character
-  (so single characters can be found by prefix), Latin/digit runs as whole lower-case
-  words. A literal query of two or more characters becomes a phrase of its bigrams, which
-  finds every document containing it, exactly as a substring scan would.
+* ``grams``: every pair of adjacent characters within a run of Chinese, Latin letters and
+  digits, plus each run's last character. A query of two or more characters matches the
+  documents holding all of its pairs: every document that contains it literally (what
+  grep finds), plus rare ones holding the pairs apart. One character matches by prefix.
 * ``words``: jieba words, for ranking only: a query that matches whole words ranks above one
   that only matches characters inside other words.
 
+Fields record only which documents hold a term (no positions or frequencies): queries are
+evaluated as sets of documents (see search.query), which is what makes them fast in Python.
 Writers hold a file lock inside the index directory and wait for it; readers never lock.
 """
 
@@ -22,25 +24,30 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
+import pickle
 import re
 import shutil
 import time
 import warnings
 import zlib
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from whoosh.analysis import Token, Tokenizer
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.writing import PostingPool
 
 from docgen.errors import DocgenError
 
 # Bump whenever fields or analysis change: an index with another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 4
 INDEX_NAME = "docgen"
 LOCK_NAME = ".write.lock"          # never deleted, so waiting writers keep a valid lock
 VERSION_NAME = "docgen-index.json"  # written last: its absence means "incomplete, rebuild"
 WRITE_TIMEOUT = 120.0               # seconds a writer waits for another one
+PROGRESS_EVERY = 10000
 
 Notify = Callable[[str], None]
 Source = Callable[[], Iterable[dict]]
@@ -64,36 +71,50 @@ _FOLD.update({c: c - 0xFEE0 + 32 for c in range(0xFF21, 0xFF3B)})      # Ａ-Ｚ
 _FOLD.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})           # ａ-ｚ
 
 _CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_RUNS = re.compile(f"([{_CJK}]+)|([0-9a-z]+)")
 CJK_CHAR = re.compile(f"[{_CJK}]")
+# Grams run over everything between spaces, punctuation included, so "〔2021〕16号" or
+# "生产，加强" keep their characters adjacent; words and query checks use the letters only.
+_RUNS = re.compile(r"\S+")
+_WORDS = re.compile(f"[{_CJK}0-9a-z]+")
 
 
 def fold(text: str) -> str:
     return text.translate(_FOLD)
 
 
-def runs(text: str) -> list[tuple[str, bool]]:
-    """Searchable runs of already folded text: (run, is_cjk)."""
-    return [(m.group(0), m.group(1) is not None) for m in _RUNS.finditer(text)]
+def runs(text: str) -> list[str]:
+    """Runs of already folded text between spaces, as the grams fields index them."""
+    return _RUNS.findall(text)
 
 
-def gram_tokens(text: str) -> Iterator[tuple[str, int, int]]:
-    """(term, start, end) for the grams field; text must be folded."""
-    for m in _RUNS.finditer(text):
-        run, start = m.group(0), m.start()
-        if m.group(1) is None:
-            yield run, start, m.end()
-            continue
+def word_runs(text: str) -> list[str]:
+    """Runs of Chinese, Latin letters and digits (no punctuation) of folded text."""
+    return _WORDS.findall(text)
+
+
+def gram_tokens(text: str) -> Iterator[str]:
+    """Terms of the grams field for folded text: every pair of adjacent characters in a
+    run, plus the run's last character alone, so that any string of two or more
+    characters is found as the set of its pairs and a single one by prefix (it starts a
+    pair or ends a run)."""
+    for run in _RUNS.findall(text):
         for i in range(len(run) - 1):
-            yield run[i:i + 2], start + i, start + i + 2
-        # The last character on its own: lets a one-character query find a character
-        # that ends a run, and never equals a bigram, so phrases cannot cross runs.
-        yield run[-1], m.end() - 1, m.end()
+            yield run[i:i + 2]
+        yield run[-1]
 
 
-def run_grams(run: str) -> list[str]:
-    """The consecutive bigrams a CJK run of two or more characters is indexed as."""
-    return [run[i:i + 2] for i in range(len(run) - 1)]
+def tri_tokens(text: str) -> Iterator[str]:
+    """Terms of the tri field: every three adjacent characters in a run. Longer queries
+    match on these; requiring all pairs instead also finds documents that merely hold the
+    same pairs apart (安全生产责任 … 责任制 for 安全生产责任制)."""
+    for run in _RUNS.findall(text):
+        for i in range(len(run) - 2):
+            yield run[i:i + 3]
+
+
+def run_grams(run: str, n: int = 2) -> list[str]:
+    """The n-grams a run of n or more characters is indexed as."""
+    return [run[i:i + n] for i in range(len(run) - n + 1)]
 
 
 # --- jieba, loaded only for indexing -----------------------------------------------------
@@ -141,32 +162,25 @@ def _tokenizer():
 def word_tokens(text: str) -> Iterator[str]:
     """jieba words of folded text, punctuation and spaces dropped."""
     for word in _tokenizer().cut(text, HMM=False):
-        if _RUNS.search(word):
+        if _WORDS.fullmatch(word):
             yield word
 
 
 # --- whoosh analysers (module-level classes: the schema is pickled with the index) -------
 
 class _Tokenizer(Tokenizer):
-    """Shared whoosh tokenizer plumbing: subclasses provide ``terms(folded_text)``."""
+    """Whoosh tokenizer yielding each distinct term once: every field here records only
+    which documents contain a term (no frequencies, no positions), the cheapest format to
+    write and read; recall and ranking are computed as sets of documents."""
 
     def __call__(self, value, positions=False, chars=False, keeporiginal=False,
                  removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
                  **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        if not tokenize:
-            t.original = t.text = value
-            t.boost, t.pos, t.startchar, t.endchar = 1.0, start_pos, start_char, start_char + len(value)
-            yield t
-            return
-        for pos, (text, start, end) in enumerate(self.terms(fold(value))):
-            t.text, t.boost, t.stopped = text, 1.0, False
-            if keeporiginal:
-                t.original = text
-            if positions:
-                t.pos = start_pos + pos
-            if chars:
-                t.startchar, t.endchar = start_char + start, start_char + end
+        terms = [value] if not tokenize else dict.fromkeys(self.terms(fold(value)))
+        for pos, text in enumerate(terms):
+            t.text = t.original = text
+            t.boost, t.stopped, t.pos = 1.0, False, start_pos + pos
             yield t
 
 
@@ -175,29 +189,54 @@ class GramAnalyzer(_Tokenizer):
         return gram_tokens(text)
 
 
+class TriAnalyzer(_Tokenizer):
+    def terms(self, text):
+        return tri_tokens(text)
+
+
 class WordAnalyzer(_Tokenizer):
     def terms(self, text):
-        return ((w, 0, 0) for w in word_tokens(text))
+        return word_tokens(text)
 
 
 # --- schema and documents ----------------------------------------------------------------
 
+def _set_field(analyzer):
+    from whoosh.fields import FieldType
+    from whoosh.formats import Existence
+    return FieldType(Existence(), analyzer, scorable=False)
+
+
+class Codec(W3Codec):
+    """Whoosh's codec without per-block length statistics: they only serve BM25, which we
+    do not use, and gathering them costs a column lookup (or, for unscored fields, a file
+    stat) per posting, a sixth of the indexing time. Larger posting blocks: we read whole
+    posting lists, and each block costs a few Python calls however small it is."""
+
+    length_stats = False
+
+    def __init__(self, blocklimit=1024, compression=3, inlinelimit=1):
+        super().__init__(blocklimit, compression, inlinelimit)
+
+
 def schema():
-    from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
-    grams = GramAnalyzer()
+    from whoosh.fields import ID, STORED, Schema
     return Schema(
         archive_id=ID(stored=True, unique=True),
-        number=ID,                       # exact 文号; its characters are also in grams
-        type=ID, type_name=ID, year=ID, case_id=ID, retention=ID, origin=ID,
-        date=DATETIME(sortable=True),
-        # Recall: 文号, title, units, persons and text, as bigrams with positions.
-        grams=TEXT(analyzer=grams, phrase=True),
-        title_grams=TEXT(analyzer=grams, phrase=True, field_boost=1.0),
-        unit_grams=TEXT(analyzer=grams, phrase=True),
+        number=ID,                   # exact 文号; its characters are also in grams
+        type=ID, type_name=ID, case_id=ID, retention=ID, origin=ID,
+        # "2021", "2021-03", "2021-03-05": filters and date order; the day column sorts
+        # small result sets, month and day postings large ones.
+        year=ID, month=ID, day=ID(sortable=True),
+        # Recall: archive id, 文号, title, units, persons and text as bigrams and trigrams.
+        grams=_set_field(GramAnalyzer()),
+        tri=_set_field(TriAnalyzer()),
+        title_grams=_set_field(GramAnalyzer()),
+        unit_grams=_set_field(GramAnalyzer()),
         # Ranking: jieba words of title and text.
-        words=TEXT(analyzer=WordAnalyzer(), phrase=True),
-        info=STORED,                     # display metadata (dict)
-        body=STORED,                     # zlib-compressed text, for snippets
+        words=_set_field(WordAnalyzer()),
+        info=STORED,                 # display metadata (dict)
+        body=STORED,                 # zlib-compressed text, for snippets
     )
 
 
@@ -224,7 +263,7 @@ def doc_fields(doc: dict) -> dict:
         archive_id=doc["archive_id"], type=doc.get("type") or "",
         type_name=doc.get("type_name") or "", case_id=doc.get("case_id") or "",
         retention=doc.get("retention") or "", origin=doc.get("origin") or "",
-        grams=searchable, title_grams=title, unit_grams="\n".join(units),
+        grams=searchable, tri=searchable, title_grams=title, unit_grams="\n".join(units),
         words=title + "\n" + text,
         info=dict(archive_id=doc["archive_id"], number=number, title=title,
                   type=doc.get("type") or "", type_name=doc.get("type_name") or "",
@@ -235,8 +274,8 @@ def doc_fields(doc: dict) -> dict:
     if number:
         fields["number"] = number
     if date:
-        fields["date"] = _dt.datetime(date.year, date.month, date.day)
-        fields["year"] = str(date.year)
+        iso = date.isoformat()
+        fields.update(year=iso[:4], month=iso[:7], day=iso)
     return {k: v for k, v in fields.items() if v != ""}
 
 
@@ -277,24 +316,93 @@ def _write_version(index_dir: Path) -> None:
     os.replace(tmp, index_dir / VERSION_NAME)
 
 
-def _problem(index_dir: Path) -> str | None:
-    """Why the index cannot be used as it is (Chinese), or None if it is fine."""
+DAMAGED = "检索索引已损坏"
+
+
+def _try_open(index_dir: Path):
+    """(reader, None) on a sound, current index, else (None, why in Chinese)."""
     from whoosh import index as wix
-    if not index_dir.is_dir() or not wix.exists_in(str(index_dir), INDEX_NAME):
-        return "检索索引不存在"
+    if not index_dir.is_dir() or not any(index_dir.glob(f"_{INDEX_NAME}_*.toc")):
+        return None, "检索索引不存在"
     version = _read_version(index_dir)
     if version is None:
-        return "检索索引不完整（上次建立未完成）"
+        return None, "检索索引不完整（上次建立未完成）"
     if version != SCHEMA_VERSION:
-        return "检索索引版本过旧"
+        return None, "检索索引版本过旧"
+    reader = None
     try:
-        ix = wix.open_dir(str(index_dir), INDEX_NAME, schema=schema())
-        with ix.reader() as r:       # opens every segment's files
-            r.doc_count()
-            list(r.field_terms("type"))
-    except Exception:  # any failure to read means corrupt; the index is derived data
-        return "检索索引已损坏"
-    return None
+        reader = wix.open_dir(str(index_dir), INDEX_NAME, schema=schema()).reader()
+        reader.doc_count()                 # opening the reader opened every segment's files
+        list(reader.field_terms("type"))
+        return reader, None
+    except Exception:  # any failure to read means corrupt: the index is derived data
+        if reader is not None:
+            try:
+                reader.close()
+            except Exception:
+                pass
+        return None, DAMAGED
+
+
+def _is_damage(exc: BaseException) -> bool:
+    """Whether an exception while reading may come from damaged files (Whoosh raises bare
+    Exception for some) rather than from a programming error, which must surface."""
+    return isinstance(exc, Exception) and not isinstance(
+        exc, (DocgenError, AttributeError, NameError, ImportError, NotImplementedError,
+              AssertionError, RecursionError))
+
+
+def read_index(index_dir, fn: Callable, *, source: Source | None = None,
+               notify: Notify | None = None):
+    """``fn(reader)`` on a sound index; a missing, out-of-date or corrupt index is recreated
+    first (refilled from ``source``, which returns every archive document; without it the
+    new index starts empty and the message says to run ``docgen index rebuild``).
+
+    A reader can fail merely because a concurrent commit removed files it was about to
+    open, so failures are retried, and the index is only recreated once it also fails
+    under the write lock, when nobody else can be changing it.
+    """
+    index_dir = Path(index_dir)
+    for attempt in range(3):
+        reader, problem = _try_open(index_dir)
+        if reader is None and problem != DAMAGED:
+            break                              # missing or outdated: no point retrying
+        if reader is not None:
+            try:
+                with reader:
+                    return fn(reader)
+            except Exception as exc:
+                if not _is_damage(exc):
+                    raise
+        time.sleep(0.05 * (attempt + 1))
+    with write_lock(index_dir):
+        reader, problem = _try_open(index_dir)
+        if reader is not None:
+            try:
+                with reader:
+                    return fn(reader)
+            except Exception as exc:
+                if not _is_damage(exc):
+                    raise
+                problem = DAMAGED
+        _recreate(index_dir, problem, source, notify or _warn)
+        reader, problem = _try_open(index_dir)
+        if reader is None:
+            raise DocgenError(f"{problem}，重建后仍无法打开：{index_dir}")
+        try:
+            with reader:
+                return fn(reader)
+        except Exception as exc:
+            if not _is_damage(exc):
+                raise
+            raise DocgenError(f"检索索引重建后仍读取失败（{exc}），请检查磁盘或删除 {index_dir} 后重试。") from None
+
+
+def open_index(index_dir, *, source: Source | None = None, notify: Notify | None = None):
+    """The whoosh Index, checked (and recreated if needed) as in ``read_index``."""
+    from whoosh import index as wix
+    read_index(index_dir, lambda r: None, source=source, notify=notify)
+    return wix.open_dir(str(index_dir), INDEX_NAME, schema=schema())
 
 
 def _clear(index_dir: Path) -> None:
@@ -311,22 +419,6 @@ def _clear(index_dir: Path) -> None:
                 pass
 
 
-def open_index(index_dir, *, source: Source | None = None, notify: Notify | None = None):
-    """Open the whoosh index, recreating it first if missing, corrupt or out of date.
-
-    ``source`` returns every archive document, used to refill a recreated index; without
-    it the recreated index starts empty and the message says to run ``docgen index rebuild``.
-    """
-    from whoosh import index as wix
-    index_dir = Path(index_dir)
-    if _problem(index_dir) is not None:
-        with write_lock(index_dir):
-            problem = _problem(index_dir)    # another process may have fixed it meanwhile
-            if problem is not None:
-                _recreate(index_dir, problem, source, notify or _warn)
-    return wix.open_dir(str(index_dir), INDEX_NAME, schema=schema())
-
-
 def _recreate(index_dir: Path, problem: str, source, notify) -> None:
     if source is None:
         notify(f"{problem}，已新建空索引；请运行 docgen index rebuild 从档案重建。")
@@ -338,8 +430,41 @@ def _recreate(index_dir: Path, problem: str, source, notify) -> None:
         notify(f"检索索引已重建：{n} 份文件，用时 {time.monotonic() - t0:.1f} 秒。")
 
 
+class _BatchedPool(PostingPool):
+    """Whoosh's posting pool, spilling runs in pickled batches instead of one pickle per
+    posting: past ``limitmb`` every posting goes to disk and back, and per-item pickling
+    was a quarter of the indexing time."""
+
+    batch = 1000     # items per pickle; bounds merge memory to runs × batch items
+
+    def add(self, item):
+        # Same bookkeeping as PostingPool.add, minus its per-item type assertions.
+        self.fieldnames.add(item[0])
+        self.currentsize += 150 + len(item[1]) * 2 + len(item[4] or b"")
+        if self.currentsize > self.limit:
+            self.save()
+        self.current.append(item)
+
+    def _write_run(self, f, items):
+        it = iter(items)
+        while chunk := list(islice(it, self.batch)):
+            pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+        f.close()
+
+    def _read_run(self, path):
+        f = self._open_run(path)
+        try:
+            while True:
+                yield from pickle.load(f)
+        except EOFError:
+            return
+        finally:
+            f.close()
+            self._remove_run(path)
+
+
 def _fill(index_dir: Path, docs: Iterable[dict], *, fresh: bool, procs: int = 1,
-          limitmb: int = 128) -> int:
+          limitmb: int = 128, progress: Notify | None = None) -> int:
     """Write all ``docs`` as the whole index content. Caller holds the write lock.
 
     fresh: wipe the folder and create a new index (broken or absent index). Otherwise the
@@ -353,18 +478,39 @@ def _fill(index_dir: Path, docs: Iterable[dict], *, fresh: bool, procs: int = 1,
     else:
         ix = wix.open_dir(str(index_dir), INDEX_NAME, schema=schema())
     # The posting pool spills to disk past limitmb, which bounds memory for any archive size.
-    w = ix.writer(procs=procs, limitmb=limitmb, timeout=WRITE_TIMEOUT, delay=0.05,
-                  **({"multisegment": True} if procs > 1 else {}))
+    # compound=False: Whoosh reads a compound segment by copying each sub-file into memory
+    # on every open (the whole postings file per search); separate files are read in place.
+    pool = _BatchedPool
+    if procs > 1:
+        # MpWriter's sub-writers build their pool from this module global; they are forked
+        # while we add documents, so they inherit the faster pool (spawned ones use stock).
+        import whoosh.writing
+        stock, whoosh.writing.PostingPool = whoosh.writing.PostingPool, pool
+    try:
+        w = ix.writer(procs=procs, limitmb=limitmb, timeout=WRITE_TIMEOUT, delay=0.05,
+                      compound=False, codec=Codec(), **({"multisegment": True} if procs > 1 else {}))
+        if procs == 1:   # SegmentWriter ignores its poolclass argument; swap the empty pool
+            w.pool = pool(w._tempstorage, w.newsegment, limitmb=limitmb)
+        n = _add_all(w, docs, progress)
+    finally:
+        if procs > 1:
+            whoosh.writing.PostingPool = stock
+    w.commit(mergetype=CLEAR)
+    _write_version(index_dir)
+    return n
+
+
+def _add_all(w, docs: Iterable[dict], progress: Notify | None = None) -> int:
     n = 0
     try:
         for doc in docs:
             w.add_document(**doc_fields(doc))
             n += 1
+            if progress and n % PROGRESS_EVERY == 0:
+                progress(f"已读入 {n} 份文件……")
     except BaseException:
         w.cancel()
         raise
-    w.commit(mergetype=CLEAR)
-    _write_version(index_dir)
     return n
 
 
@@ -374,12 +520,17 @@ def rebuild(index_dir, docs: Iterable[dict], *, notify: Notify | None = None,
             procs: int = 1, limitmb: int = 128) -> int:
     """Replace the whole index with ``docs`` (every archive document); returns the count.
 
-    While it runs, searches still see the previous index (if it was sound).
+    While it runs, searches still see the previous index (if it was sound). ``notify``
+    receives progress messages; ``procs`` > 1 indexes in that many processes (each holds
+    up to ``limitmb`` of postings, about twice that in resident memory).
     """
     index_dir = Path(index_dir)
     with write_lock(index_dir):
-        return _fill(index_dir, docs, fresh=_problem(index_dir) is not None,
-                     procs=procs, limitmb=limitmb)
+        reader, problem = _try_open(index_dir)
+        if reader is not None:
+            reader.close()
+        return _fill(index_dir, docs, fresh=problem is not None, procs=procs, limitmb=limitmb,
+                     progress=notify)
 
 
 @contextmanager
@@ -392,13 +543,13 @@ def writer(index_dir, *, source: Source | None = None, notify: Notify | None = N
     index_dir = Path(index_dir)
     ix = open_index(index_dir, source=source, notify=notify)
     with write_lock(index_dir, timeout):
-        w = _Writer(ix.writer(timeout=timeout, delay=0.05))
+        w = _Writer(ix.writer(timeout=timeout, delay=0.05, compound=False, codec=Codec()))
         try:
             yield w
         except BaseException:
             w.w.cancel()
             raise
-        w.w.commit()
+        w.w.commit()   # merges small segments, so it reads (possibly damaged) old ones
 
 
 class _Writer:
@@ -415,15 +566,26 @@ class _Writer:
         self.w.delete_by_term("archive_id", archive_id)
 
 
-def index_documents(index_dir, docs: Iterable[dict], *, source: Source | None = None,
+def add_documents(index_dir, docs: Iterable[dict], *, source: Source | None = None,
                     notify: Notify | None = None) -> int:
-    """Add or replace documents (on issue or import). Returns how many were written."""
-    n = 0
-    with writer(index_dir, source=source, notify=notify) as w:
-        for doc in docs:
-            w.update(doc)
-            n += 1
-    return n
+    """Add or replace documents (on issue or import). Returns how many were written.
+
+    Pass ``source`` (every archive document, the new ones included): if the index turns out
+    to be damaged while writing, it is then rebuilt from the archive instead of failing.
+    """
+    docs = list(docs)
+    try:
+        with writer(index_dir, source=source, notify=notify) as w:
+            for doc in docs:
+                w.update(doc)
+    except Exception as exc:
+        if not _is_damage(exc) or isinstance(exc, DocgenError):
+            raise
+        if source is None:
+            raise DocgenError(f"写入检索索引失败（{exc}），请运行 docgen index rebuild 重建。") from None
+        with write_lock(Path(index_dir)):
+            _recreate(Path(index_dir), DAMAGED, source, notify or _warn)
+    return len(docs)
 
 
 def delete_documents(index_dir, archive_ids: Iterable[str], *, notify: Notify | None = None) -> None:
@@ -433,6 +595,4 @@ def delete_documents(index_dir, archive_ids: Iterable[str], *, notify: Notify | 
 
 
 def doc_count(index_dir) -> int:
-    ix = open_index(index_dir)
-    with ix.reader() as r:
-        return r.doc_count()
+    return read_index(index_dir, lambda r: r.doc_count())

@@ -21,14 +21,21 @@ def _index_dir(ctx):
 
 
 def _source(ctx):
-    """A callable listing every archive document, or None while the archive is not built."""
-    try:
-        from docgen.archive import iter_documents
-    except ImportError:
+    """A callable listing every archive document, or None while there is no archive module.
+
+    The archive module is imported only when called (a rebuild): importing it costs more
+    than a whole search.
+    """
+    from importlib.util import find_spec
+    if find_spec("docgen.archive") is None:
         return None
     from docgen.workspace import find_root
     root = find_root((ctx.obj or {}).get("root"))
-    return lambda: iter_documents(root)
+
+    def documents():
+        from docgen.archive import iter_documents
+        return iter_documents(root)
+    return documents
 
 
 def _notify(message: str) -> None:
@@ -86,17 +93,21 @@ def index():
 
 
 @index.command()
+@click.option("--procs", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="并行进程数（每个进程约占 250 MB 内存）。")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 @click.pass_context
-def rebuild(ctx, as_json):
-    """从档案重建检索索引。"""
+def rebuild(ctx, procs, as_json):
+    """从档案重建检索索引（重建期间仍可检索旧索引）。"""
     source = _source(ctx)
     if source is None:
         raise DocgenError("档案模块尚不可用（docgen.archive），无法重建检索索引。")
     from search.index import rebuild as run
     index_dir = _index_dir(ctx)
+    if not as_json:
+        click.echo(f"正在重建检索索引（{index_dir}）……", err=True)
     t0 = time.monotonic()
-    n = run(index_dir, source(), notify=_notify)
+    n = run(index_dir, source(), notify=_notify, procs=procs)
     secs = round(time.monotonic() - t0, 2)
     if as_json:
         emit_json({"documents": n, "seconds": secs, "index": str(index_dir)})
