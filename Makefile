@@ -29,8 +29,11 @@ test: install sysdeps
 templates: install
 	$(BIN)/python -m docgen.blueprint templates
 
-bench: install
+# Each prints its figures; the search one also runs SQLite FTS5 on the same corpus.
+bench: install sysdeps
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/search.py --n 10000
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

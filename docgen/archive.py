@@ -369,12 +369,16 @@ def _index(ws, item: Item) -> None:
         from search import index
     except ImportError:
         return
-    try:
-        index.add_documents(ws.archive / ".index", [document_for_index(item)])
-    except Exception as exc:  # noqa: BLE001 - the archive is filed; the index can be rebuilt
-        import sys
+    import sys
 
-        print(f"提示：档案已归档，但更新检索索引失败（{exc}），可运行 docgen index rebuild 重建", file=sys.stderr)
+    def notify(message: str) -> None:
+        print(f"提示：{message}", file=sys.stderr)
+
+    try:
+        index.add_documents(ws.archive / ".index", [document_for_index(item)],
+                            source=lambda: iter_documents(ws.root), notify=notify)
+    except Exception as exc:  # noqa: BLE001 - the archive is filed; the index can be rebuilt
+        notify(f"档案已归档，但更新检索索引失败（{exc}），可运行 docgen index rebuild 重建")
 
 
 def document_for_index(item: Item) -> dict:
@@ -399,9 +403,9 @@ def iter_documents(root: Path):
         yield document_for_index(item)
 
 
-def issued_for_case(ws, case_id: str) -> dict[str, str]:
-    """{document id: 文号} of a case's issued documents."""
-    return {i.metadata["document"]: i.metadata["number"] for i in Archive(ws).items()
+def issued_for_case(ws, case_id: str) -> dict[str, Item]:
+    """{document id: archive item} of a case's issued documents."""
+    return {i.metadata["document"]: i for i in Archive(ws).items()
             if i.metadata.get("origin") == "issued" and i.metadata.get("case_id") == case_id}
 
 

@@ -57,7 +57,8 @@ STYLES = {
                              spacing=dict(line=round(LINE * 0.9)), indent=dict(left=4, right=1, hanging=3))),
     "TableText": ("表格文字", dict(font=gb.FONT_BODY, size_pt=TABLE_PT, align="center",
                                spacing=dict(line=round(TABLE_PT * 20 * 1.25)))),
-    "PageNumber": ("页码", dict(font=gb.FONT_SONG, size_pt=gb.SIZES["四号"], align="right")),
+    "PageNumber": ("页码", dict(font=gb.FONT_SONG, size_pt=gb.SIZES["四号"], align="right",
+                              spacing=dict(line=gb.PAGE_NUMBER_LINE))),
 }
 
 

@@ -117,7 +117,7 @@ def build_bundle(workspace, case_id: str, out: Path | None = None, *,
         _pdf_pages(path, f"文书 {doc_id} 的 PDF")
 
     office = workspace.office
-    items = [Item("document", d.title.replace("\n", ""), numbers.get(d.id, DRAFT),
+    items = [Item("document", d.title, numbers.get(d.id, DRAFT),
                   "、".join(d.values.get("signers") or [office["name"]]), d.values["date"], d.id,
                   retention=d.retention) for d in docs]
     attachments, skipped = _attachments(case.path / ATTACHMENTS_DIR)

@@ -54,7 +54,8 @@ class Document:
 
     @property
     def title(self) -> str:
-        return self.values["title"]
+        """The title on one line: a break typed in the casefile only shapes the printed title."""
+        return self.values["title"].replace("\n", "")
 
     @property
     def retention(self) -> str:

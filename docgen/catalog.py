@@ -49,7 +49,7 @@ def catalog_docx(office: dict, year: int, items: list) -> bytes:
     for item in rows:
         meta = item.metadata
         values = [f"{meta['item_no']:04d}", meta["archive_id"], meta.get("number", ""), meta.get("issuer", ""),
-                  meta["title"].replace("\n", ""), meta["date"].replace("-", ""), str(meta.get("pages") or ""),
+                  meta["title"], meta["date"].replace("-", ""), str(meta.get("pages") or ""),
                   meta.get("security", ""), "导入" if meta["origin"] == "imported" else ""]
         cells = table.add_row().cells
         for cell, value in zip(cells, values):

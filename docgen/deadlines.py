@@ -298,7 +298,7 @@ def blacklist(ws, year: int, on: dt.date) -> tuple[list[Listing], list[Listing]]
             continue
         found.sort(key=lambda f: f[1]["date"])
         last_doc, last = found[-1]
-        entry = Listing(unit, [{"case": d.case.id, "doc": d.id, "title": v["title"].replace("\n", ""),
+        entry = Listing(unit, [{"case": d.case.id, "doc": d.id, "title": d.title,
                                 "date": v["date"].isoformat(), "kind": v["kind"]} for d, v in found])
         after = [(ev, where) for ev, where in closures.get(unit, []) if ev.date >= last["date"]]
         rows = [r for r in last.get("hazards", []) if r["unit"] == unit]
@@ -314,14 +314,10 @@ def blacklist(ws, year: int, on: dt.date) -> tuple[list[Listing], list[Listing]]
 # ---------------------------------------------------------------- case status
 
 def issued_numbers(ws, case_id: str) -> dict[str, str]:
-    """{document id: 文号} of the case's issued documents; none while there is no archive."""
-    try:
-        from docgen.archive import issued_for_case
-    except ModuleNotFoundError as exc:
-        if exc.name != "docgen.archive":
-            raise
-        return {}
-    return issued_for_case(ws, case_id)
+    """{document id: 文号} of the case's issued documents."""
+    from docgen.archive import issued_for_case
+
+    return {doc_id: item.metadata["number"] for doc_id, item in issued_for_case(ws, case_id).items()}
 
 
 def git_history(ws, path) -> tuple[list[dict], str | None]:
@@ -359,7 +355,7 @@ def case_status(ws, case_id: str, on: dt.date) -> dict:
         "case": case.id, "title": case.values["title"], "kind": case.values["kind"],
         "status": case.values.get("status", ""), "path": ws.relative(case.path),
         "documents": [{"doc": d.id, "type": d.type.id, "type_name": d.type.name,
-                       "title": d.title.replace("\n", ""), "state": "issued" if d.id in numbers else "draft",
+                       "title": d.title, "state": "issued" if d.id in numbers else "draft",
                        "number": numbers.get(d.id)} for d in docs],
         "deadlines": [d.as_dict(on) for d in deadlines],
         "history": history, "history_note": note,

@@ -2,7 +2,9 @@
 
 Renders every sample document as a draft (.docx and PDF), issues each one into the archive
 (documents issued by an earlier run are reported, not issued again), imports the documents in
-imports/ and prints where everything is.
+imports/, makes one case bundle, runs a few searches and the deadline report as of the
+samples' "today", and prints where everything is. The last steps run the real commands, so
+what is shown is exactly what a clerk typing them would see.
 """
 
 from __future__ import annotations
@@ -66,6 +68,20 @@ def import_all(ws: Workspace, archive: Archive) -> None:
         print(f"  {name} → {item.id}　{item.metadata['title']}")
 
 
+# The samples are set in late 2021: this is their "today" for the deadline report.
+SAMPLE_DAY = "2021-12-01"
+SEARCHES = (["约谈", "城关镇"], ["石安委办〔2021〕"], ['"隐患排查"', "--type", "bulletin"], ["消防", "-通报", "--year", "2021"])
+
+
+def command(*args: str) -> None:
+    """Run a docgen command as typed, showing the command line first."""
+    from docgen.cli import cli
+
+    print(f"\n$ docgen {' '.join(args)}")
+    sys.stdout.flush()
+    cli.main(list(args), prog_name="docgen", standalone_mode=False)
+
+
 def main() -> int:
     ws = Workspace.find()
     print(f"工作区：{ws.root}")
@@ -76,7 +92,16 @@ def main() -> int:
     problems = archive.verify()
     print(f"\n档案：{ws.relative(archive.root)}/，共 {len(archive.items())} 件，校验"
           + ("全部完好。" if not problems else f"发现 {len(problems)} 个问题！"))
-    return 0
+
+    print("\n【案卷 PDF】")
+    command("bundle", "2021-yt-001")
+    print("\n【全文检索】（索引随签发和导入更新；docgen index rebuild 可从档案重建）")
+    for query in SEARCHES:
+        command("search", *query, "--limit", "3")
+    print(f"\n【期限】（样例案卷以 {SAMPLE_DAY} 为今天）")
+    command("due", "--on", SAMPLE_DAY)
+    command("blacklist", "--year", "2021", "--on", SAMPLE_DAY)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

@@ -30,9 +30,11 @@ TEXT_HEIGHT = PAGE_HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
 LINES_PER_PAGE = 22
 CHARS_PER_LINE = 28
 LINE_PITCH = TEXT_HEIGHT // LINES_PER_PAGE  # ≈ 28.9 pt: 22 lines fill the text block
-# §7.5: the page number sits about 7 mm below the text block; Word measures the footer
-# distance from the page edge to the footer's baseline, so subtract one 4号 line.
-FOOTER_DISTANCE = MARGIN_BOTTOM - mm(7) - 14 * 20
+# §7.5: the 一字线 of the page number is 7 mm below the text block. The footer is one exact
+# 4号 line (PAGE_NUMBER_LINE) whose bottom sits FOOTER_DISTANCE above the page edge, and the
+# dashes are drawn at about the middle of that line.
+PAGE_NUMBER_LINE = 14 * 20
+FOOTER_DISTANCE = MARGIN_BOTTOM - mm(7) - PAGE_NUMBER_LINE // 2
 
 # Type sizes (号) in points.
 SIZES = {"初号": 42, "一号": 26, "小一": 24, "二号": 22, "小二": 18, "三号": 16,

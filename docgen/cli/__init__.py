@@ -26,6 +26,8 @@ COMMANDS = {
     "status": "docgen.cli.deadlines:status",
     "issue": "docgen.cli.archive:issue",
     "archive": "docgen.cli.archive:archive",
+    "search": "docgen.cli.search:search",
+    "index": "docgen.cli.search:index",
 }
 
 
@@ -78,6 +80,9 @@ def cli(ctx, root):
       docgen check                 校验全部案卷
       docgen render 案卷号 --all   生成该案卷全部公文草稿
       docgen new summons 案卷号    新建约谈通知书草稿
+      docgen issue 案卷号 文书     编发文字号、生成正式件并归档
+      docgen search 约谈 城关镇    全文检索档案
+      docgen due                   列出未办结的期限
     """
     ctx.ensure_object(dict)
     ctx.obj["root"] = root

@@ -19,18 +19,22 @@ def bundle(ctx, case_id, out, as_json):
     """把案卷 CASE_ID 组成一个 PDF，供督查、巡查、考核时查阅。
 
     依次为：案卷封面、卷内文件目录（序号、文号、责任者、题名、日期、页次）、案卷中的全部文书
-    （按成文日期排列）、attachments/ 中的 PDF 和图片（PNG、JPG）附件。PDF 带书签，每页
-    （封面除外）右下或左下角印「案卷第 N 页」。尚未编号的文书文号记为「草稿」。
+    （按成文日期排列；已签发的用归档的 PDF，带文号和归档章）、attachments/ 中的 PDF 和图片（PNG、JPG）附件。PDF 带书签，每页
+    （封面除外）右下或左下角印「案卷第 N 页」。尚未签发的文书按草稿生成，文号记为「草稿」。
 
     \b
     例：docgen bundle 2021-yt-001
         docgen bundle 2021-yt-001 --out ~/桌面/约谈案卷.pdf
     """
+    from docgen.archive import issued_for_case
     from docgen.bundle import build_bundle
     from docgen.workspace import Workspace
 
     ws = Workspace.find(ctx.obj.get("root"))
-    result = build_bundle(ws, case_id, out)
+    # Issued documents go in as filed: their number, and the archived PDF with its 归档章.
+    issued = issued_for_case(ws, case_id)
+    result = build_bundle(ws, case_id, out, numbers={d: i.metadata["number"] for d, i in issued.items()},
+                          pdfs={d: i.path / "document.pdf" for d, i in issued.items()})
     if as_json:
         emit_json(result.as_dict())
         return

@@ -15,6 +15,9 @@ from docgen.cli import emit_json
 from docgen.errors import DocgenError
 
 
+UNITS_SHOWN = 3
+
+
 def _index_dir(ctx):
     from docgen.workspace import find_root
     return find_root((ctx.obj or {}).get("root")) / "archive" / ".index"
@@ -42,8 +45,9 @@ def _notify(message: str) -> None:
     click.secho(message, fg="yellow", err=True)
 
 
-@click.command()
-@click.argument("query", nargs=-1)
+# Unknown options pass through as query words, so that a leading minus (隐患 -消防) excludes.
+@click.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, type=click.UNPROCESSED)
 @click.option("--type", "type_", metavar="文种", help="只查该文种（类型 ID 如 summons，或名称如 约谈通知书）。")
 @click.option("--year", metavar="年度", help="只查该年度，如 2021 或 2019-2021。")
 @click.option("--unit", metavar="单位", help="只查涉及该单位的文件（可写单位名称的一部分，如 城关镇）。")
@@ -80,7 +84,8 @@ def search(ctx, query, type_, year, unit, date_from, date_to, limit, sort, as_js
     shown = len(res.hits)
     click.echo(f"共 {res.total} 份文件" + (f"，显示前 {shown} 份：" if shown < res.total else "："))
     for i, h in enumerate(res.hits, 1):
-        head = "  ".join(x for x in (h.number, h.type_name or h.type, h.date, "、".join(h.units)) if x)
+        units = "、".join(h.units[:UNITS_SHOWN]) + (f" 等 {len(h.units)} 个单位" if len(h.units) > UNITS_SHOWN else "")
+        head = "  ".join(x for x in (h.number, h.type_name or h.type, h.date, units) if x)
         click.echo(click.style(f"{i:>3}. {h.title}", bold=tty))
         click.echo(f"     {head}")
         click.echo(f"     {h.snippet}")
