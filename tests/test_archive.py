@@ -218,3 +218,25 @@ def test_catalog_lists_the_year(run, workspace):
     for text in ("归档文件目录", "件号", "责任者", "石安委办〔2021〕1号", "20211029", "20211026",
                  "关于约谈城关镇人民政府的通知", "忠县安全生产委员会、忠县减灾委员会"):
         assert text in xml
+
+
+def test_issued_and_imported_documents_are_found_by_search(run, workspace):
+    """Issuing and importing update the index; a deleted index is rebuilt from the archive."""
+    issued = json.loads(run("issue", "2021-yt-001", "summons", "--json").stdout)
+    seed = [s for s in SEEDS if s.name.startswith("003")][0]
+    [imported] = json.loads(run("archive", "import", seed, "--json").stdout)
+
+    def search(*query):
+        result = run("search", *query, "--json")
+        assert result.exit_code == 0, result.output
+        return result, [h["archive_id"] for h in json.loads(result.stdout)["hits"]]
+
+    _, found = search("约谈", "城关镇", "--type", "summons")
+    assert found == [issued["archive_id"]]
+    result, found = search("十条措施", "忠县")
+    assert found == [imported["archive_id"]] and "【十条措施】" in result.stdout
+    _, both = search("安全", "--sort", "newest")
+    assert set(both) == {issued["archive_id"], imported["archive_id"]}
+    shutil.rmtree(workspace / "archive" / ".index")
+    result, again = search("安全", "--sort", "newest")
+    assert again == both and "重建" in result.stderr

@@ -12,7 +12,6 @@ import time
 import click
 
 from docgen.cli import emit_json
-from docgen.errors import DocgenError
 
 
 UNITS_SHOWN = 3
@@ -24,14 +23,11 @@ def _index_dir(ctx):
 
 
 def _source(ctx):
-    """A callable listing every archive document, or None while there is no archive module.
+    """A callable listing every archive document, for rebuilding the index.
 
     The archive module is imported only when called (a rebuild): importing it costs more
     than a whole search.
     """
-    from importlib.util import find_spec
-    if find_spec("docgen.archive") is None:
-        return None
     from docgen.workspace import find_root
     root = find_root((ctx.obj or {}).get("root"))
 
@@ -105,8 +101,6 @@ def index():
 def rebuild(ctx, procs, as_json):
     """从档案重建检索索引（重建期间仍可检索旧索引）。"""
     source = _source(ctx)
-    if source is None:
-        raise DocgenError("档案模块尚不可用（docgen.archive），无法重建检索索引。")
     from search.index import rebuild as run
     index_dir = _index_dir(ctx)
     if not as_json:
