@@ -27,9 +27,9 @@ TABLE_PT = gb.SIZES["小四"]
 # style id -> (Chinese name, settings); one style per GB/T 9704 element.
 STYLES = {
     "Mark": ("发文机关标志", dict(font=gb.FONT_TITLE, size_pt=36, align="center", color=gb.RED,
-                            spacing=dict(before=gb.mm(35), line=gb.mm(15)))),
+                            spacing=dict(before=gb.mm(35), line=gb.MARK_LINE))),
     "LetterMark": ("信函机关标志", dict(font=gb.FONT_TITLE, size_pt=36, align="center", color=gb.RED,
-                                  spacing=dict(line=gb.mm(15)), indent=dict(left=0, right=0))),
+                                  spacing=dict(line=gb.MARK_LINE), indent=dict(left=0, right=0))),
     "DocNumber": ("发文字号", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="center",
                                spacing=dict(before=2 * LINE))),
     "DocTitle": ("公文标题", dict(font=gb.FONT_TITLE, size_pt=gb.SIZES["二号"], align="center",
@@ -148,7 +148,7 @@ class Builder:
 
     # ------------------------------------------------------------ blocks
     def mark(self):
-        self.para("{{r mark }}", "Mark")
+        self.para("{{p mark_paragraph }}", "Mark")
 
     def number(self):
         p = self.para("{{ number }}", "DocNumber")

@@ -118,6 +118,19 @@ def mark_size_pt(mark: str) -> float:
     return min(SIZES["初号"], round(fit * 2) / 2)
 
 
+# The mark stands in an exact line of the largest mark's height; type sits at the bottom of
+# an exact line, its ink reaching about 0.91 em above the line's foot (the 小标宋 stand-in,
+# measured in LibreOffice's PDF).
+MARK_LINE = mm(15)
+MARK_INK_EM = 0.91
+
+
+def mark_space_before(size_pt: float) -> int:
+    """Space above the mark's line so that its ink starts 35 mm under the text block's top
+    (§7.2.5, 文件格式 of 下行文); the 发文字号 then follows two lines under its foot."""
+    return round(mm(35) - MARK_LINE + MARK_INK_EM * size_pt * 20)
+
+
 def signature_indents(name_em: float, date_em: float) -> tuple[float, float]:
     """Right indents in characters of the unsealed 发文机关署名 and 成文日期 (§7.3.5.2).
 

@@ -124,17 +124,22 @@ def _instr(code: str):
 
 
 def raw_paragraph(text: str, style_id: str, *, right_chars: float | None = None,
-                  before: int | None = None) -> str:
+                  before: int | None = None, size_pt: float | None = None) -> str:
     """One paragraph as an XML string, for values whose placement depends on their length
-    (the signature block); text is escaped here, so it is safe to insert unescaped."""
+    (the office mark, the signature block); text is escaped here, so it is safe to insert
+    unescaped."""
     ppr = f'<w:pStyle w:val="{style_id}"/>'
     if before is not None:
         ppr += f'<w:spacing w:before="{before}"/>'
     if right_chars is not None:
         twips = round(right_chars * gb.BODY_PT * 20)
         ppr += f'<w:ind w:right="{twips}" w:rightChars="{round(right_chars * 100)}"/>'
+    rpr = ""
+    if size_pt is not None:
+        half = round(size_pt * 2)
+        rpr = f'<w:rPr><w:sz w:val="{half}"/><w:szCs w:val="{half}"/></w:rPr>'
     return (f'<w:p xmlns:w="{W_NS}"><w:pPr>{ppr}</w:pPr>'
-            f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')
+            f'<w:r>{rpr}<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')
 
 
 def bottom_box(paragraphs_xml: str, width: int, name: str) -> str:

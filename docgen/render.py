@@ -131,6 +131,7 @@ class Renderer:
         values = {k: _for_template(v) for k, v in doc.values.items()}
         number = number or gb.draft_number(office["number_prefix"])
         mark = values.pop("mark", None) or office["mark_name"] + doc.type.mark
+        mark_pt = gb.mark_size_pt(mark)
         signers = values.pop("signers", None) or [office["name"]]
         date = values["date"]
         cc = values.get("cc", office["cc"])
@@ -142,7 +143,10 @@ class Renderer:
             "doc_id": doc.id,
             "type_name": doc.type.name,
             "number": number,
-            "mark": RichText(mark, size=round(gb.mark_size_pt(mark) * 2)),
+            # in a letter's header (a run) and in the 文件格式 body (a placed paragraph)
+            "mark": RichText(mark, size=round(mark_pt * 2)),
+            "mark_paragraph": Markup(raw_paragraph(mark, "Mark", size_pt=mark_pt,
+                                                   before=gb.mark_space_before(mark_pt))),
             "signature": Markup(_signature(signers, str(date))),
             "cc_text": "，".join(cc),
             "print_date": values.get("print_date", date),

@@ -366,10 +366,6 @@ def test_red_mark_and_rule_on_page_one_only(pdf):
     assert number.em_bottom < min(y for _, y in rule) < number.em_bottom + 7
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "§7.2.5: the mark's ink starts 78 mm from the top, not 72 mm (35 mm under the text "
-    "block's top): the Mark style puts it in an exact 15 mm line after 35 mm, and the type "
-    "sits at the bottom of that line"))
 def test_mark_top_35mm_under_text_block_top(pdf):
     top = min(y for x, y in _red(pdf, 1, dpi=100) if y < 100)
     assert abs(top - (TOP + 35)) <= TOL, top
