@@ -170,15 +170,26 @@ def bottom_box(paragraphs_xml: str, width: int, name: str) -> str:
 
 def ruled_paragraph(text: str, style_id: str, *, top: int = 0, bottom: int = 0,
                     right_tab: int | None = None) -> str:
-    """A paragraph (XML) between horizontal rules of the given widths in eighths of a point."""
-    rules = "".join(f'<w:{side} w:val="single" w:sz="{size}" w:space="1" w:color="000000"/>'
-                    for side, size in (("top", top), ("bottom", bottom)) if size)
+    """A paragraph (XML) between horizontal rules of the given widths in eighths of a point.
+
+    Each rule is a paragraph of its own, one point high and without indents: a paragraph's
+    own borders would stop at its indents, and the text is indented while the rules must
+    span the whole width."""
     tabs = f'<w:tabs><w:tab w:val="right" w:pos="{right_tab}"/></w:tabs>' if right_tab else ""
     runs = "".join((f'<w:r><w:t xml:space="preserve">{escape(part)}</w:t></w:r>' if part else "")
                    + ('<w:r><w:tab/></w:r>' if i < text.count("\t") else "")
                    for i, part in enumerate(text.split("\t")))
-    return (f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:pBdr>{rules}</w:pBdr>{tabs}</w:pPr>'
-            f'{runs}</w:p>')
+    return (_rule(style_id, top) + f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{tabs}</w:pPr>{runs}</w:p>'
+            + _rule(style_id, bottom))
+
+
+def _rule(style_id: str, size: int) -> str:
+    if not size:
+        return ""
+    return (f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:pBdr><w:top w:val="single" w:sz="{size}"'
+            ' w:space="0" w:color="000000"/></w:pBdr><w:spacing w:before="0" w:after="0" w:line="20"'
+            ' w:lineRule="exact"/><w:ind w:left="0" w:right="0" w:hanging="0" w:firstLine="0"/>'
+            '</w:pPr></w:p>')
 
 
 def fixed_widths(table, widths: list[int]) -> None:

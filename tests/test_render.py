@@ -140,23 +140,32 @@ def test_odd_and_even_footers_carry_page_numbers(sample):
         assert rpr_value(footer, "sz") == "28"  # 4号
 
 
-def banji_paragraphs(docx: Path):
-    box = xml(docx).find(f".//{W}txbxContent")
-    return [("".join(t.text or "" for t in p.iter(f"{W}t")), p) for p in box.iter(f"{W}p")]
+def banji(docx: Path) -> list:
+    """The 版记 top to bottom: its lines of text, and each rule as its width in eighths of a
+    point (a rule must be drawn across the whole width, so its paragraph has no indents)."""
+    out = []
+    for p in xml(docx).find(f".//{W}txbxContent").iter(f"{W}p"):
+        text = "".join(t.text or "" for t in p.iter(f"{W}t"))
+        top = p.find(f"{W}pPr/{W}pBdr/{W}top")
+        if top is not None:
+            assert not text and p.find(f"{W}pPr/{W}pBdr/{W}bottom") is None
+            ind = p.find(f"{W}pPr/{W}ind")
+            assert all(ind.get(f"{W}{side}") == "0" for side in ("left", "right", "hanging", "firstLine"))
+            out.append(int(top.get(f"{W}sz")))
+        else:
+            out.append(text)
+    return out
 
 
-def rule(p, side):
-    found = p.find(f"{W}pPr/{W}pBdr/{W}{side}")
-    return int(found.get(f"{W}sz")) if found is not None else 0
+THICK, THIN = (round(w / 25.4 * 72 * 8) for w in (gb.RULE_THICK, gb.RULE_THIN))
 
 
 def test_banji_has_cc_and_printer_between_rules_at_the_foot(workspace):
     docx = render(workspace, "2021-yt-001", "summons")
-    (cc, cc_p), (printed, printed_p) = banji_paragraphs(docx)
-    assert cc == "抄送：县委办，县政府办，县纪委监委。"
-    assert printed == "石泉县安全生产委员会办公室2021年10月29日印发"
     # first and last rules thick (0.35 mm), the one between thin (0.25 mm)
-    assert rule(cc_p, "top") == rule(printed_p, "bottom") > rule(cc_p, "bottom") > 0
+    assert banji(docx) == [THICK, "抄送：县委办，县政府办，县纪委监委。", THIN,
+                           "石泉县安全生产委员会办公室2021年10月29日印发", THICK]
+    assert THICK > THIN > 0
     assert rpr_value(style(docx, "Banji"), "sz") == "28"  # 4号
     anchor = xml(docx).find(".//{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}positionV")
     assert anchor.get("relativeFrom") == "margin" and anchor[0].text == "bottom"
@@ -166,9 +175,8 @@ def test_banji_has_cc_and_printer_between_rules_at_the_foot(workspace):
 def test_banji_without_cc_keeps_both_thick_rules(workspace):
     path = workspace / "casefiles/2021/2021-yt-001/summons.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "cc: []\n", encoding="utf-8")
-    (printed, p), = banji_paragraphs(render(workspace, "2021-yt-001", "summons"))
-    assert printed.endswith("2021年10月29日印发") and not printed.startswith("抄送")
-    assert rule(p, "top") == rule(p, "bottom") == round(gb.RULE_THICK / 25.4 * 72 * 8)
+    assert banji(render(workspace, "2021-yt-001", "summons")) == [
+        THICK, "石泉县安全生产委员会办公室2021年10月29日印发", THICK]
 
 
 def test_body_headings_are_numbered_by_level(workspace):
