@@ -43,7 +43,8 @@ STYLES = {
     "AttachNote": ("附件说明", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, spacing=dict(before=LINE),
                                 indent=dict(left=5, hanging=3))),
     "AttachMore": ("附件说明续行", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(left=5))),
-    "Signature": ("发文机关署名", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="right")),
+    # the name keeps with the date under it
+    "Signature": ("发文机关署名", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="right", keep_next=True)),
     "SignDate": ("成文日期", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="right")),
     "Annotation": ("附注", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(first=2))),
     "AttachLabel": ("附件标识", dict(font=gb.FONT_HEI, size_pt=gb.BODY_PT, align="left")),

@@ -210,3 +210,30 @@ def fixed_widths(table, widths: list[int]) -> None:
         for tc, width in zip(row.findall(qn("w:tc")), widths):
             tcpr = tc.get_or_add_tcPr()
             child(tcpr, "w:tcW", w_w=width, w_type="dxa")
+
+
+# Paragraphs that sit between the text and the signature and so go with it (§7.3.4).
+_BEFORE_SIGNATURE = {"AttachNote", "AttachMore"}
+
+
+def keep_text_with_signature(body) -> bool:
+    """§7.3.5: the signature never opens a page by itself. Sets keep-with-next on the
+    paragraphs before the first Signature paragraph: the 附件说明, if any, and the last
+    paragraph of text (Word has no keep-with-previous). Returns whether anything changed."""
+    style = body.find(f".//{qn('w:pStyle')}[@{qn('w:val')}='Signature']")
+    if style is None:
+        return False
+    prev = style.getparent().getparent().getprevious()
+    while prev is not None and prev.tag == qn("w:p"):
+        ppr = prev.find(qn("w:pPr"))
+        if ppr is None:
+            ppr = el("w:pPr")
+            prev.insert(0, ppr)
+        if ppr.find(qn("w:keepNext")) is None:
+            own = ppr.find(qn("w:pStyle"))
+            ppr.insert(0 if own is None else 1, el("w:keepNext"))
+        own = ppr.find(qn("w:pStyle"))
+        if own is None or own.get(qn("w:val")) not in _BEFORE_SIGNATURE:
+            break
+        prev = prev.getprevious()
+    return True

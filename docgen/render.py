@@ -27,7 +27,7 @@ from docgen.casefile import Document
 from docgen.doctypes import flatten_body
 from docgen.errors import DocgenError, Problem
 from docgen.fsio import atomic_write
-from docgen.ooxml import raw_paragraph
+from docgen.ooxml import keep_text_with_signature, raw_paragraph
 
 _PART_RE = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 CORE = "docProps/core.xml"
@@ -97,10 +97,13 @@ class CompiledTemplate:
                     xml = re.sub(r"\n<w:p([ >])", r"<w:p\1", xml)
                     xml = self._docx.resolve_listing(xml)
                     try:  # prove the part is well-formed: Word refuses the whole file otherwise
-                        etree.fromstring(xml.encode("utf-8"))
+                        root = etree.fromstring(xml.encode("utf-8"))
                     except etree.XMLSyntaxError as exc:
                         raise DocgenError(f"模板 {self.path.name} 生成的 {name} 不是合法的 XML：{exc}") from None
-                    data = xml.encode("utf-8")
+                    if name == "word/document.xml" and keep_text_with_signature(root):
+                        data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+                    else:
+                        data = xml.encode("utf-8")
                 zf.writestr(name, data)
         return out.getvalue()
 

@@ -305,6 +305,18 @@ def test_page_number_dash_7mm_under_text_block(pdf):
         assert abs((top + bottom) / 2 - (BLOCK_BOTTOM + 7)) <= TOL, (page, top, bottom)
 
 
+# ------------------------------------------------------------------ §7.3.5 signature
+
+def test_signature_never_opens_a_page_alone(pdf):
+    """The sample's text ends near a page foot; the last paragraph goes over with the
+    signature rather than leaving 署名 and 成文日期 alone on the last page."""
+    last = page_count(pdf)
+    body = body_lines(pdf, last)
+    [name] = [i for i, ln in enumerate(body) if ln.text == "石泉县安全生产委员会办公室"]
+    assert body[name + 1].text == "2021年10月26日"
+    assert name >= 2 and body[name - 1].text.endswith("。"), [ln.text for ln in body]
+
+
 # ------------------------------------------------------------------ §7.4 版记
 
 def test_banji_on_the_last_page_above_the_text_block_edge(pdf):
