@@ -3,6 +3,7 @@ YAML file per document drafted in the case. The tool reads them and never rewrit
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,11 +143,16 @@ def check(ws: Workspace, case_ids: list[str] | None = None) -> list[Problem]:
 
     if collect(lambda: (ws.office, ws.types)) is None:
         return problems
+    from docgen.deadlines import case_deadlines
+
     for case_id in case_ids or all_case_ids(ws):
         case = collect(lambda: load_case(ws, case_id))
-        if case is not None:
-            for path in case.document_paths():
-                collect(lambda: case.load_document(path))
+        if case is None:
+            continue
+        docs = [collect(lambda: case.load_document(path)) for path in case.document_paths()]
+        if None not in docs:
+            # events that name a deadline the case does not have would silently close nothing
+            collect(lambda: case_deadlines(case, dt.date.max, docs))
     return problems
 
 

@@ -145,6 +145,10 @@ def test_event_naming_an_unknown_item_is_located(workspace, run):
     assert "巡查总结" in error["message"] and "巡查报告" in error["message"]
     text = run("due", "--on", DEMO_DAY)
     assert text.exit_code == 1 and "第9行" in text.output and "events[2].item" in text.output
+    # `docgen check` finds it too, before anyone runs the deadline report
+    checked = run("check", "2021-t-5", "--json")
+    assert checked.exit_code == 1
+    assert json.loads(checked.stdout)["errors"][0]["field"] == "events[2].item"
 
 
 def test_rectification_event_must_name_a_bulletined_unit(workspace, run):
