@@ -332,7 +332,8 @@ def memorandum(b: Builder):
     b.text("{{ unit }}应当根据约谈提出的要求，在规定时间内落实整改措施，并于约谈后15日内"
            "（{{ time | days_after(15) }}前）将约谈要求落实情况书面报告{{ office.name }}。")
     b.labelled_list("出席", "attendees"); b.labelled_list("列席", "observers"); b.labelled_list("请假", "absent")
-    b.text("约谈小组成员（签名）：", "被约谈人（签名）：", style="Recipients")
+    # each followed by a blank line to sign on
+    b.text("约谈小组成员（签名）：", "", "被约谈人（签名）：", "", style="Recipients")
     b.attachment_note(); b.signature(); b.annotation(); b.banji()
 
 
@@ -373,7 +374,7 @@ def patrol_report(b: Builder):
     b.numbered("recommendations")
     b.heading("六、移交的事故隐患")
     b.tag("if hazards is defined")
-    b.text("巡查评估中发现以下事故隐患，按照制度第三条、第九条规定，建议移交有关部门或镇政府依法处理，"
+    b.text("巡查评估中发现以下事故隐患，按照安全生产巡查评估工作制度第三条、第九条的规定，建议移交有关部门或镇政府依法处理，"
            "其中重大事故隐患由县安委办挂牌督办：")
     b.numbered("hazards", template="{{ x.unit }}：{{ x.hazard }}（建议移交{{ x.handed_to }}）。")
     b.tag("else")
