@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 from docgen.errors import DocgenError
+from docgen.fsio import atomic_write
 
 # SelectPdfVersion 2 = PDF/A-2b, which also forces every font to be embedded. The JSON form
 # of filter options is understood by LibreOffice 7.4 and later; older versions ignore it,
@@ -94,7 +95,8 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
 
         for i, dst in enumerate(targets):
             try:
-                _place(outdir / f"{i:04d}.pdf", dst)
+                # written beside dst and renamed: /tmp is often another file system
+                atomic_write(dst, (outdir / f"{i:04d}.pdf").read_bytes())
             except OSError as exc:
                 raise DocgenError(f"无法写入 PDF 文件 {dst}：{exc.strerror or exc}") from exc
         return targets
@@ -147,19 +149,3 @@ def _check(pdf: Path) -> str | None:
     if not _PDFA2.search(data):  # XMP is stored uncompressed in PDF/A
         return "生成的 PDF 不是 PDF/A-2b（LibreOffice 版本过旧？需要 7.4 或更高版本）"
     return None
-
-
-def _place(tmp_pdf: Path, dst: Path) -> None:
-    """Copy into a temporary file beside dst, flush it to disk, then rename over dst: the
-    rename is atomic only within one file system, and /tmp is often another one."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, part = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=".part", dir=dst.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, open(tmp_pdf, "rb") as src:
-            shutil.copyfileobj(src, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(part, dst)
-    except BaseException:
-        Path(part).unlink(missing_ok=True)
-        raise

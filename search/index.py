@@ -364,38 +364,38 @@ def read_index(index_dir, fn: Callable, *, source: Source | None = None,
     """
     index_dir = Path(index_dir)
     for attempt in range(3):
-        reader, problem = _try_open(index_dir)
-        if reader is None and problem != DAMAGED:
+        result, problem = _attempt(index_dir, fn)
+        if result is not _FAILED:
+            return result
+        if problem != DAMAGED:
             break                              # missing or outdated: no point retrying
-        if reader is not None:
-            try:
-                with reader:
-                    return fn(reader)
-            except Exception as exc:
-                if not _is_damage(exc):
-                    raise
         time.sleep(0.05 * (attempt + 1))
     with write_lock(index_dir):
-        reader, problem = _try_open(index_dir)
-        if reader is not None:
-            try:
-                with reader:
-                    return fn(reader)
-            except Exception as exc:
-                if not _is_damage(exc):
-                    raise
-                problem = DAMAGED
+        result, problem = _attempt(index_dir, fn)
+        if result is not _FAILED:
+            return result
         _recreate(index_dir, problem, source, notify or _warn)
-        reader, problem = _try_open(index_dir)
-        if reader is None:
-            raise DocgenError(f"{problem}，重建后仍无法打开：{index_dir}")
-        try:
-            with reader:
-                return fn(reader)
-        except Exception as exc:
-            if not _is_damage(exc):
-                raise
-            raise DocgenError(f"检索索引重建后仍读取失败（{exc}），请检查磁盘或删除 {index_dir} 后重试。") from None
+        result, problem = _attempt(index_dir, fn)
+        if result is _FAILED:
+            raise DocgenError(f"{problem}，重建后仍无法读取，请检查磁盘或删除 {index_dir} 后重试。")
+        return result
+
+
+_FAILED = object()
+
+
+def _attempt(index_dir: Path, fn: Callable):
+    """``(fn(reader), None)`` on the index as it is, else ``(_FAILED, why in Chinese)``."""
+    reader, problem = _try_open(index_dir)
+    if reader is None:
+        return _FAILED, problem
+    try:
+        with reader:
+            return fn(reader), None
+    except Exception as exc:
+        if not _is_damage(exc):
+            raise
+        return _FAILED, DAMAGED
 
 
 def open_index(index_dir, *, source: Source | None = None, notify: Notify | None = None):
