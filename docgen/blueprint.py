@@ -26,6 +26,8 @@ TABLE_PT = gb.SIZES["小四"]
 
 # style id -> (Chinese name, settings); one style per GB/T 9704 element.
 STYLES = {
+    "CopyNumber": ("份号", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="left")),
+    "Marking": ("密级和紧急程度", dict(font=gb.FONT_HEI, size_pt=gb.BODY_PT, align="left")),
     "Mark": ("发文机关标志", dict(font=gb.FONT_TITLE, size_pt=36, align="center", color=gb.RED,
                             spacing=dict(before=gb.mm(35), line=gb.MARK_LINE))),
     "LetterMark": ("信函机关标志", dict(font=gb.FONT_TITLE, size_pt=36, align="center", color=gb.RED,
@@ -149,6 +151,12 @@ class Builder:
 
     # ------------------------------------------------------------ blocks
     def mark(self):
+        """份号, 密级和保密期限 and 紧急程度 top left, each on its own line when set
+        (§7.2.1-7.2.3), then the office mark (its spacing allows for those lines)."""
+        for value, style in (("copy_no", "CopyNumber"), ("security_text", "Marking"), ("urgency_text", "Marking")):
+            self.tag(f"if {value}")
+            self.para("{{ %s }}" % value, style)
+            self.tag("endif")
         self.para("{{p mark_paragraph }}", "Mark")
 
     def number(self):

@@ -47,6 +47,7 @@ class Field:
     example: object = None
     columns: dict[str, Field] = field(default_factory=dict)  # for tables
     choices: tuple = ()  # allowed values of a text field, when limited
+    pattern: str = ""    # a regular expression a text field must match as a whole
 
     @property
     def display(self) -> str:
@@ -83,7 +84,7 @@ def _parse_field(name: str, spec, where: str, line: int | None) -> Field:
         columns = {c: _parse_field(c, s, where, cols.line_of(c)) for c, s in cols.items()}
     return Field(name, str(spec["label"]), kind, bool(spec.get("required", False)),
                  str(spec.get("help", "")), yamlio.plain(spec.get("example")), columns,
-                 tuple(str(c) for c in spec.get("choices") or ()))
+                 tuple(str(c) for c in spec.get("choices") or ()), str(spec.get("pattern") or ""))
 
 
 def _parse_fields(data: Located, where: str) -> dict[str, Field]:
@@ -182,6 +183,8 @@ class Validator:
                 return self.fail(expected, line, name)
             if spec.choices and text.strip() not in spec.choices:
                 return self.fail(f"应为以下之一：{'、'.join(spec.choices)}", line, name)
+            if spec.pattern and not re.fullmatch(spec.pattern, text.strip()):
+                return self.fail(f"格式不对（{spec.help}）：{text.strip()}", line, name)
             return self.check_text(text, line, name)
         if spec.kind == "bool":
             return value if isinstance(value, bool) else self.fail(expected, line, name)

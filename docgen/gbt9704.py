@@ -118,17 +118,33 @@ def mark_size_pt(mark: str) -> float:
     return min(SIZES["初号"], round(fit * 2) / 2)
 
 
-# The mark stands in an exact line of the largest mark's height; type sits at the bottom of
-# an exact line, its ink reaching about 0.91 em above the line's foot (the 小标宋 stand-in,
-# measured in LibreOffice's PDF).
+# The largest mark's line, for the template's style (the letter format's header keeps it).
 MARK_LINE = mm(15)
-MARK_INK_EM = 0.91
+# Where the mark's ink lies in an exact line, in ems from the line's top (the 小标宋 stand-in,
+# measured in LibreOffice's PDF at 28 and 42 pt): it starts 0.62 em down and ends 1.52 em down.
+MARK_INK_TOP_EM, MARK_INK_BOTTOM_EM = 0.62, 1.52
 
 
-def mark_space_before(size_pt: float) -> int:
-    """Space above the mark's line so that its ink starts 35 mm under the text block's top
-    (§7.2.5, 文件格式 of 下行文); the 发文字号 then follows two lines under its foot."""
-    return round(mm(35) - MARK_LINE + MARK_INK_EM * size_pt * 20)
+def mark_spacing(size_pt: float, lines_above: int = 0) -> tuple[int, int]:
+    """(space before, exact line height) of the mark's paragraph, so that its ink starts
+    35 mm under the text block's top (§7.2.5) below `lines_above` lines of 份号, 密级 and
+    紧急程度, and the line ends where the ink does (the 发文字号 is two lines under it).
+
+    All three lines leave too little room: the mark then starts right under them, up to
+    about 2 mm (28 pt) to 5 mm (42 pt) lower than 35 mm."""
+    em = size_pt * 20
+    before = mm(35) - MARK_INK_TOP_EM * em - lines_above * LINE_PITCH
+    return max(0, round(before)), round(MARK_INK_BOTTOM_EM * em)
+
+
+def copy_number(value: str) -> str:
+    """份号 §7.2.1: six Arabic digits."""
+    return f"{int(value):06d}"
+
+
+def security_line(security: str, term: str | None = None) -> str:
+    """密级和保密期限 §7.2.2: 秘密★1年; the level alone when no term is set."""
+    return f"{security}★{term}" if term else security
 
 
 def signature_indents(name_em: float, date_em: float) -> tuple[float, float]:

@@ -124,13 +124,15 @@ def _instr(code: str):
 
 
 def raw_paragraph(text: str, style_id: str, *, right_chars: float | None = None,
-                  before: int | None = None, size_pt: float | None = None) -> str:
+                  before: int | None = None, line: int | None = None,
+                  size_pt: float | None = None) -> str:
     """One paragraph as an XML string, for values whose placement depends on their length
     (the office mark, the signature block); text is escaped here, so it is safe to insert
     unescaped."""
     ppr = f'<w:pStyle w:val="{style_id}"/>'
-    if before is not None:
-        ppr += f'<w:spacing w:before="{before}"/>'
+    if before is not None or line is not None:
+        ppr += ("<w:spacing" + (f' w:before="{before}"' if before is not None else "")
+                + (f' w:line="{line}" w:lineRule="exact"' if line is not None else "") + "/>")
     if right_chars is not None:
         twips = round(right_chars * gb.BODY_PT * 20)
         ppr += f'<w:ind w:right="{twips}" w:rightChars="{round(right_chars * 100)}"/>'

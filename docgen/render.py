@@ -135,6 +135,10 @@ class Renderer:
         number = number or gb.draft_number(office["number_prefix"])
         mark = values.pop("mark", None) or office["mark_name"] + doc.type.mark
         mark_pt = gb.mark_size_pt(mark)
+        markings = {"copy_no": gb.copy_number(values["copy_number"]) if values.get("copy_number") else "",
+                    "security_text": gb.security_line(values["security"], values.get("secret_term"))
+                    if values.get("security") else "",
+                    "urgency_text": values.get("urgency", "")}
         signers = values.pop("signers", None) or [office["name"]]
         date = values["date"]
         cc = values.get("cc", office["cc"])
@@ -148,8 +152,9 @@ class Renderer:
             "number": number,
             # in a letter's header (a run) and in the 文件格式 body (a placed paragraph)
             "mark": RichText(mark, size=round(mark_pt * 2)),
-            "mark_paragraph": Markup(raw_paragraph(mark, "Mark", size_pt=mark_pt,
-                                                   before=gb.mark_space_before(mark_pt))),
+            **markings,
+            "mark_paragraph": Markup(raw_paragraph(mark, "Mark", size_pt=mark_pt, **dict(zip(
+                ("before", "line"), gb.mark_spacing(mark_pt, sum(map(bool, markings.values()))))))),
             "signature": Markup(_signature(signers, str(date))),
             "cc_text": "，".join(cc),
             "print_date": values.get("print_date", date),

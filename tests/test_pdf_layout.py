@@ -380,6 +380,36 @@ def test_mark_top_35mm_under_text_block_top(pdf):
     assert abs(top - (TOP + 35)) <= TOL, top
 
 
+@pytest.fixture(scope="module")
+def marked(tmp_path_factory) -> Path:
+    """The sample 约谈通知书 as a secret, urgent document."""
+    root = tmp_path_factory.mktemp("marked") / "ws"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".git", ".venv", "out", "archive", "bench"))
+    path = root / "casefiles/2021/2021-yt-001/summons.yaml"
+    path.write_text(path.read_text("utf-8") + "security: 秘密\nsecret_term: 1年\nurgency: 特急\n",
+                    "utf-8")
+    ws = Workspace(root)
+    docx = root / "summons.docx"
+    docx.write_bytes(Renderer(ws).render_bytes(load_case(ws, "2021-yt-001").document("summons")))
+    [out] = convert([docx])
+    return out
+
+
+def test_security_and_urgency_top_left_above_the_mark(marked):
+    """§7.2.2-7.2.3: 密级★保密期限 and 紧急程度 in 黑体, one a line from the top of the text
+    block, flush left; the mark stays 35 mm under the text block's top."""
+    first = lines(marked, 1, size=gb.BODY_PT)[:2]
+    assert [ln.text for ln in first] == ["秘密★1年", "特急"]
+    assert all(abs(ln.x - LEFT) <= TOL for ln in first)
+    assert TOP <= first[0].em_top and first[0].em_bottom <= TOP + PITCH  # the grid's first line
+    # one grid line apart (baselines shift a little between the Latin digits' face and 黑体)
+    assert all(abs(b.baseline - a.baseline - PITCH) <= TOL for a, b in zip(first, first[1:]))
+    security, urgency = ({r.font for r in ln.runs if CJK.search(r.text)} for ln in first)
+    assert security == urgency and len(urgency) == 1 and "SansCJK" in urgency.pop()  # 黑体
+    top = min(y for x, y in _red(marked, 1, dpi=100) if y < 100)
+    assert abs(top - (TOP + 35)) <= TOL, top
+
+
 # ------------------------------------------------------------------ faces
 
 def test_title_body_and_heading_faces_distinct(pdf):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -107,6 +108,29 @@ def test_draft_number_is_a_visible_placeholder_and_issued_number_is_exact(worksp
     # the red rule under the number (§7.2.6)
     rule = xml(issued).find(f".//{W}pStyle[@{W}val='DocNumber']/../{W}pBdr/{W}bottom")
     assert rule is not None and rule.get(f"{W}color") == gb.RED
+
+
+def test_copy_number_security_and_urgency_only_when_set(workspace):
+    """§7.2.1-7.2.3: 份号 as six digits, 密级★保密期限, 紧急程度, in that order, above the mark."""
+    plain = render(workspace, "2021-yt-001", "summons")
+    assert paragraphs(plain)[0] == "石泉县安全生产委员会办公室文件"
+    path = workspace / "casefiles/2021/2021-yt-001/summons.yaml"
+    path.write_text(path.read_text(encoding="utf-8")
+                    + "copy_number: 12\nsecurity: 秘密\nsecret_term: 1年\nurgency: 特急\n", encoding="utf-8")
+    marked = render(workspace, "2021-yt-001", "summons")
+    assert paragraphs(marked)[:4] == ["000012", "秘密★1年", "特急", "石泉县安全生产委员会办公室文件"]
+    assert paragraphs_with_style(marked, "CopyNumber") == ["000012"]
+    assert paragraphs_with_style(marked, "Marking") == ["秘密★1年", "特急"]
+    assert rpr_value(style(marked, "Marking"), "rFonts", "eastAsia") == "黑体"
+
+
+def test_copy_number_must_be_digits(workspace, run):
+    path = workspace / "casefiles/2021/2021-yt-001/summons.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "copy_number: 第12份\n", encoding="utf-8")
+    result = run("check", "2021-yt-001", "--json")
+    assert result.exit_code == 1
+    [error] = json.loads(result.stdout)["errors"]
+    assert error["field"] == "copy_number" and "第12份" in error["message"]
 
 
 def test_signature_and_date_unsealed_layout(sample):
