@@ -29,6 +29,7 @@ FIELDS = {
     "case": "case", "案卷": "case", "案卷号": "case",
 }
 FIELD_HELP = "type（文种）、year（年度）、unit（单位）、case（案卷号）"
+FIELD_EXAMPLES = {"type": "type:summons", "year": "year:2021", "unit": "unit:城关镇", "case": "case:2021-yt-001"}
 
 # Ranking weights: a title hit or a whole-word (jieba) hit must outweigh any amount of
 # characters-only matching in the text.
@@ -144,7 +145,7 @@ def _atom(tok: str, quoted: bool) -> Atom:
         name = FIELDS.get(m.group(1).lower()) or FIELDS[m.group(1)]
         value = m.group(2).strip().strip('"“”')
         if not value:
-            raise DocgenError(f"检索字段「{m.group(1)}」后面缺少取值，如：{m.group(1)}:2021")
+            raise DocgenError(f"检索字段「{m.group(1)}」后面缺少取值，如：{FIELD_EXAMPLES.get(name, name + ':…')}")
         if name == "year":
             _years(value)
         return Atom(value, name)
