@@ -21,7 +21,7 @@ from docgen.ooxml import border, bottom_box, child, el, exact_spacing, indent_ch
     fixed_widths, page_field_runs, paragraph_style, ruled_paragraph, run_fonts, run_size
 
 LINE = gb.LINE_PITCH
-BANJI_PT = gb.SIZES["四号"]
+BANJI_PT = gb.BANJI_PT
 TABLE_PT = gb.SIZES["小四"]
 
 # style id -> (Chinese name, settings); one style per GB/T 9704 element.
@@ -54,10 +54,10 @@ STYLES = {
                                 spacing=dict(before=LINE, after=LINE))),
     "ListLabel": ("出席列席", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(left=5, hanging=3))),
     "Banji": ("版记", dict(font=gb.FONT_BODY, size_pt=BANJI_PT, align="left",
-                         spacing=dict(line=round(LINE * 0.9)), indent=dict(left=1, right=1))),
+                         spacing=dict(line=gb.BANJI_LINE), indent=dict(left=1, right=1))),
     # 抄送: wrapped lines align with the first office name, after "抄送：".
     "BanjiCc": ("版记抄送", dict(font=gb.FONT_BODY, size_pt=BANJI_PT, align="left",
-                             spacing=dict(line=round(LINE * 0.9)), indent=dict(left=4, right=1, hanging=3))),
+                             spacing=dict(line=gb.BANJI_LINE), indent=dict(left=4, right=1, hanging=3))),
     "TableText": ("表格文字", dict(font=gb.FONT_BODY, size_pt=TABLE_PT, align="center",
                                spacing=dict(line=round(TABLE_PT * 20 * 1.25)))),
     "PageNumber": ("页码", dict(font=gb.FONT_SONG, size_pt=gb.SIZES["四号"], align="right",
@@ -276,7 +276,9 @@ class Builder:
                        + tag("endif"))
         else:  # 信函格式 has no 印发 line (§10.1)
             content = tag("if cc_text") + ruled_paragraph(cc, "BanjiCc", top=thick, bottom=thick) + tag("endif")
-        self.doc.element.body.sectPr.addprevious(parse_xml(bottom_box(content, gb.TEXT_WIDTH, "版记")))
+        # sized and placed at render time, when the number of 抄送 lines is known
+        box = bottom_box(content, gb.TEXT_WIDTH, "版记", height="{{ banji.height }}", top="{{ banji.top }}")
+        self.doc.element.body.sectPr.addprevious(parse_xml(box))
 
     def letter_frame(self):
         """信函格式 (§10.1) first page: red office name 30 mm from the top over a thick-thin

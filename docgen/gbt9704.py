@@ -58,6 +58,10 @@ FONT_LATIN = "Times New Roman"
 RED = "FF0000"
 RULE_THICK = 0.35  # mm, 版记 first and last rules
 RULE_THIN = 0.25   # mm, 版记 rules between
+RULE_LINE = 20       # twips: each 版记 rule is a one-point paragraph of its own ...
+RULE_PARAGRAPH = 40  # ... and takes up to a point more for its border
+BANJI_PT = 14        # 4号
+BANJI_LINE = round(LINE_PITCH * 0.9)  # exact line of the 抄送 and 印发 lines
 
 # Heading levels §7.3.3: numbering and face of each level.
 HEADING_FONTS = {1: FONT_HEI, 2: FONT_KAI, 3: FONT_BODY, 4: FONT_BODY}
@@ -109,6 +113,22 @@ NUMBER_RE = re.compile(r"^(?P<prefix>\S+?)〔(?P<year>\d{4})〕(?P<seq>[1-9]\d*)
 def text_width_em(text: str) -> float:
     """Width in body characters: CJK and full-width count 1, ASCII (Times digits) about half."""
     return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in text)
+
+
+def banji_height(cc_text: str, printed: bool = True) -> int:
+    """Height in twips of the 版记 (§7.4): its rules, the 抄送 lines and the 印发 line.
+
+    The 抄送 is one character in from each side and its wrapped lines align after 抄送：
+    (four characters in); one character a line is left for line-breaking rules, so the
+    estimate errs high, which only leaves blank space above the first rule."""
+    per_em = TEXT_WIDTH / 20 / BANJI_PT
+    lines = int(printed)
+    if cc_text:
+        rest = text_width_em(f"抄送：{cc_text}。") - (per_em - 3)
+        lines += 1 + max(0, math.ceil(rest / (per_em - 6)))
+    rules = lines + 1 if lines else 0
+    # a millimetre to spare: too high a box only leaves blank space above the 版记
+    return lines * BANJI_LINE + rules * RULE_PARAGRAPH + mm(1)
 
 
 def mark_size_pt(mark: str) -> float:

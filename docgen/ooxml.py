@@ -144,10 +144,12 @@ def raw_paragraph(text: str, style_id: str, *, right_chars: float | None = None,
             f'<w:r>{rpr}<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')
 
 
-def bottom_box(paragraphs_xml: str, width: int, name: str) -> str:
-    """A borderless text box anchored to the bottom of the text block, full width, growing
-    upward with its content: the one construct Word and LibreOffice both keep at the foot of
-    the page (LibreOffice ignores floating-table and frame positions)."""
+def bottom_box(paragraphs_xml: str, width: int, name: str, *, height: str, top: str) -> str:
+    """A borderless text box, full width, at `top` EMU under the text block's top and
+    `height` EMU high (values or template expressions), its content at its bottom: placed so,
+    it ends on the text block's lower edge in Word and LibreOffice alike (LibreOffice ignores
+    floating-table and frame positions, and raises bottom-aligned boxes that share a page
+    with text by 2.5 mm)."""
     emu = width * 635  # twips to EMU
     ns = (f'xmlns:w="{W_NS}" '
           'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
@@ -158,16 +160,16 @@ def bottom_box(paragraphs_xml: str, width: int, name: str) -> str:
         '<wp:anchor distT="0" distB="0" distL="0" distR="0" simplePos="0" relativeHeight="2" behindDoc="0"'
         ' locked="0" layoutInCell="1" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
         '<wp:positionH relativeFrom="margin"><wp:align>center</wp:align></wp:positionH>'
-        '<wp:positionV relativeFrom="margin"><wp:align>bottom</wp:align></wp:positionV>'
-        f'<wp:extent cx="{emu}" cy="720000"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapTopAndBottom/>'
+        f'<wp:positionV relativeFrom="margin"><wp:posOffset>{top}</wp:posOffset></wp:positionV>'
+        f'<wp:extent cx="{emu}" cy="{height}"/><wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapTopAndBottom/>'
         f'<wp:docPr id="4097" name="{name}"/><wp:cNvGraphicFramePr/>'
         '<a:graphic><a:graphicData uri="http://schemas.microsoft.com/office/word/2010/wordprocessingShape">'
         '<wps:wsp><wps:cNvSpPr txBox="1"/><wps:spPr>'
-        f'<a:xfrm><a:off x="0" y="0"/><a:ext cx="{emu}" cy="720000"/></a:xfrm>'
+        f'<a:xfrm><a:off x="0" y="0"/><a:ext cx="{emu}" cy="{height}"/></a:xfrm>'
         '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln></wps:spPr>'
         f'<wps:txbx><w:txbxContent>{paragraphs_xml}</w:txbxContent></wps:txbx>'
         '<wps:bodyPr rot="0" vert="horz" wrap="square" lIns="0" tIns="0" rIns="0" bIns="0" anchor="b">'
-        '<a:spAutoFit/></wps:bodyPr></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></w:r></w:p>')
+        '<a:noAutofit/></wps:bodyPr></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></w:r></w:p>')
 
 
 def ruled_paragraph(text: str, style_id: str, *, top: int = 0, bottom: int = 0,
@@ -189,7 +191,7 @@ def _rule(style_id: str, size: int) -> str:
     if not size:
         return ""
     return (f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:pBdr><w:top w:val="single" w:sz="{size}"'
-            ' w:space="0" w:color="000000"/></w:pBdr><w:spacing w:before="0" w:after="0" w:line="20"'
+            f' w:space="0" w:color="000000"/></w:pBdr><w:spacing w:before="0" w:after="0" w:line="{gb.RULE_LINE}"'
             ' w:lineRule="exact"/><w:ind w:left="0" w:right="0" w:hanging="0" w:firstLine="0"/>'
             '</w:pPr></w:p>')
 

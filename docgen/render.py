@@ -157,6 +157,7 @@ class Renderer:
                 ("before", "line"), gb.mark_spacing(mark_pt, sum(map(bool, markings.values()))))))),
             "signature": Markup(_signature(signers, str(date))),
             "cc_text": "，".join(cc),
+            "banji": _banji_box("，".join(cc), printed=doc.type.form != "letter"),
             "print_date": values.get("print_date", date),
             "attachment_lines": gb.attachment_lines(attachments),
         }
@@ -196,6 +197,12 @@ def _signature(signers: list[str], date_text: str) -> str:
                            before=gb.LINE_PITCH if i == 0 else None)
              for i, (name, width) in enumerate(zip(signers, widths))]
     return "".join(names) + raw_paragraph(date_text, "SignDate", right_chars=date_right)
+
+
+def _banji_box(cc_text: str, printed: bool) -> dict:
+    """Height and offset under the text block's top (EMU) of the 版记's text box."""
+    height = gb.banji_height(cc_text, printed)
+    return {"height": height * 635, "top": (gb.TEXT_HEIGHT - height) * 635}
 
 
 def _undefined_name(exc: UndefinedError) -> str:

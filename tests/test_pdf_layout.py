@@ -10,10 +10,6 @@ type size above the baseline, 0.12 below), the box a CJK face draws its characte
 of the 22-line grid is 10.2 mm high and its type 5.6 mm, so the 4.6 mm of leading is shared
 above and below the glyphs: the text block's edges are the em box edges of the first and last
 lines pushed out by half the leading.
-
-Where LibreOffice's output misses the standard by more than the tolerance, the test says so
-and is marked xfail(strict=True): it starts passing (and so fails as XPASS) once the rule in
-docgen/gbt9704.py or docgen/blueprint.py is fixed, and the marker must then go.
 """
 
 from __future__ import annotations
@@ -336,11 +332,6 @@ def test_banji_on_the_last_page_above_the_text_block_edge(pdf):
     assert thick >= thin
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "§7.4: the last rule is drawn 2.5 mm above the text block's lower edge (259.5 mm) when "
-    "body text shares the page: LibreOffice keeps a bottom-aligned text box with top-and-bottom "
-    "wrapping that far up (alone on its page, or with wrapNone, it sits on the edge, but "
-    "wrapNone would let body text run under the 版记)"))
 def test_banji_last_rule_on_text_block_edge(pdf):
     last_rule = horizontal_rules(pdf, page_count(pdf))[-1]
     assert abs((last_rule[0] + last_rule[1]) / 2 - BLOCK_BOTTOM) <= TOL, last_rule
@@ -380,13 +371,17 @@ def test_mark_top_35mm_under_text_block_top(pdf):
     assert abs(top - (TOP + 35)) <= TOL, top
 
 
+LONG_CC = ["县委办", "县人大办", "县政府办", "县政协办", "县纪委监委", "县委组织部", "县委宣传部",
+           "县应急管理局", "县住房和城乡建设局", "县交通运输局", "县市场监管局", "县消防救援大队", "各镇人民政府"]
+
+
 @pytest.fixture(scope="module")
 def marked(tmp_path_factory) -> Path:
-    """The sample 约谈通知书 as a secret, urgent document."""
+    """The sample 约谈通知书 as a secret, urgent document with a 抄送 of four lines."""
     root = tmp_path_factory.mktemp("marked") / "ws"
     shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".git", ".venv", "out", "archive", "bench"))
     path = root / "casefiles/2021/2021-yt-001/summons.yaml"
-    path.write_text(path.read_text("utf-8") + "security: 秘密\nsecret_term: 1年\nurgency: 特急\n",
+    path.write_text(path.read_text("utf-8") + "security: 秘密\nsecret_term: 1年\nurgency: 特急\ncc: [" + ", ".join(LONG_CC) + "]\n",
                     "utf-8")
     ws = Workspace(root)
     docx = root / "summons.docx"
@@ -427,3 +422,18 @@ def test_title_body_and_heading_faces_distinct(pdf):
     for face in set.union(*faces.values()):
         [row] = [r for r in listed if r.split()[0].split("+")[-1] == face]
         assert re.search(r"\s+yes\s+yes\s+yes\s+\d+\s+\d+$", row), row  # embedded, subset, unicode
+
+
+def test_long_cc_wraps_inside_the_banji_ending_on_the_text_block_edge(marked):
+    """§7.4: a 抄送 of several lines stays whole between the rules, wrapped lines aligned
+    after 抄送：, and the last rule still lies on the text block's lower edge."""
+    last = page_count(marked)
+    small = [ln for ln in lines(marked, last, size=gb.BANJI_PT) if ln.baseline < BLOCK_BOTTOM]
+    start = next(i for i, ln in enumerate(small) if ln.text.startswith("抄送："))
+    cc = small[start:-1]
+    assert len(cc) == 4 and small[-1].text.endswith("印发")
+    assert "".join(ln.text for ln in cc) == "抄送：" + "，".join(LONG_CC) + "。"
+    assert all(abs(ln.x - cc[0].x - 3 * gb.BANJI_PT * PT) <= TOL for ln in cc[1:])
+    rules = horizontal_rules(marked, last)
+    assert len(rules) == 3 and rules[0][1] < cc[0].em_top and cc[-1].em_bottom < rules[1][0]
+    assert abs((rules[-1][0] + rules[-1][1]) / 2 - BLOCK_BOTTOM) <= TOL, rules[-1]

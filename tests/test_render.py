@@ -191,8 +191,11 @@ def test_banji_has_cc_and_printer_between_rules_at_the_foot(workspace):
                            "石泉县安全生产委员会办公室2021年10月29日印发", THICK]
     assert THICK > THIN > 0
     assert rpr_value(style(docx, "Banji"), "sz") == "28"  # 4号
-    anchor = xml(docx).find(".//{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}positionV")
-    assert anchor.get("relativeFrom") == "margin" and anchor[0].text == "bottom"
+    # the box ends on the text block's lower edge
+    wp = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+    anchor, extent = xml(docx).find(f".//{wp}positionV"), xml(docx).find(f".//{wp}extent")
+    assert anchor.get("relativeFrom") == "margin"
+    assert int(anchor[0].text) + int(extent.get("cy")) == gb.TEXT_HEIGHT * 635
     assert not any("{{" in t or "{%" in t for t in paragraphs(docx))
 
 
