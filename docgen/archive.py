@@ -174,7 +174,7 @@ class Archive:
         already issued (naming its number) and, in git, a casefile with uncommitted changes."""
         from docgen import provenance
         from docgen.casefile import load_case
-        from docgen.render import Renderer
+        from docgen.render import Rendered, Renderer
 
         ws = self.workspace
         case = load_case(ws, case_id)
@@ -202,7 +202,8 @@ class Archive:
             def build(tmp: Path) -> dict:
                 docx = tmp / "document.docx"
                 docx.write_bytes(renderer.render_bytes(doc, number))
-                pages = _pdf_with_stamp(docx, tmp / "document.pdf", office, year, item_no, retention)
+                pages = _pdf_with_stamp(Rendered(doc, docx, number), renderer, tmp / "document.pdf",
+                                        office, year, item_no, retention)
                 text = docx_text(docx.read_bytes())
                 (tmp / TEXT).write_text(text, encoding="utf-8")
                 return {
@@ -305,14 +306,15 @@ def _base_metadata(item_id: str, office: dict, year: int, retention: str, item_n
             "item_no": item_no}
 
 
-def _pdf_with_stamp(docx: Path, out: Path, office: dict, year: int, item_no: int, retention: str) -> int:
+def _pdf_with_stamp(rendered: Rendered, renderer: Renderer, out: Path, office: dict, year: int, item_no: int,
+                    retention: str) -> int:
     from pypdf import PdfReader
 
     from docgen import stamp
-    from docgen.pdf import convert
+    from docgen.render import typeset
 
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".pdf-") as tmp:
-        (plain,) = convert([docx], Path(tmp))
+        (plain,) = typeset(renderer, [rendered], Path(tmp))
         pages = len(PdfReader(plain).pages)
         stamp.apply(plain, [[office["fonds"], str(year), f"{item_no:04d}"],
                             [office["org_code"], retention, str(pages)]], out)

@@ -17,7 +17,7 @@ from docx.enum.text import WD_BREAK
 from docx.oxml import parse_xml
 
 from docgen import gbt9704 as gb
-from docgen.ooxml import border, bottom_box, child, el, exact_spacing, indent_chars, \
+from docgen.ooxml import add_blank_footer, border, bottom_box, child, el, exact_spacing, indent_chars, \
     fixed_widths, page_field_runs, paragraph_style, ruled_paragraph, run_fonts, run_size
 
 LINE = gb.LINE_PITCH
@@ -102,6 +102,7 @@ class Builder:
         section.different_first_page_header_footer = False
         self._page_number(section.footer, "right")
         self._page_number(section.even_page_footer, "left")
+        add_blank_footer(doc)
 
     def _page_number(self, footer, align: str):
         para = footer.paragraphs[0]

@@ -146,22 +146,24 @@ def _assemble(workspace, case, docs, items, skipped, out, numbers, pdfs, rendere
     from pypdf import PdfReader
 
     from docgen.pdf import convert
+    from docgen.render import Rendered, typeset
 
     # Run 1: the documents not given as PDF, and the image pages.
-    docx, doc_pdf = [], dict(pdfs)
+    rendered, doc_pdf = [], dict(pdfs)
     for i, doc in enumerate(docs):
         if doc.id not in pdfs:
             path = work / f"doc{i:03d}.docx"
             path.write_bytes(renderer.render_bytes(doc, numbers.get(doc.id)))
-            docx.append((doc.id, path))
+            rendered.append(Rendered(doc, path, numbers.get(doc.id, "")))
     images = [it.source for it in items if it.kind == "attachment"
               and it.source.suffix.lower() in IMAGE_SUFFIXES]
-    run1 = [p for _, p in docx]
+    if rendered:
+        doc_pdf.update({r.document.id: pdf for r, pdf in
+                        zip(rendered, typeset(renderer, rendered, work / "pdf1", timeout=timeout))})
+    image_pdf = None
     if images:
-        run1.append(_image_pages_docx(work / "images.docx", images))
-    converted = convert(run1, work / "pdf1", timeout=timeout) if run1 else []
-    doc_pdf.update({doc_id: pdf for (doc_id, _), pdf in zip(docx, converted)})
-    image_pdf = PdfReader(converted[-1]) if images else None
+        (pages,) = convert([_image_pages_docx(work / "images.docx", images)], work / "pdf1", timeout=timeout)
+        image_pdf = PdfReader(pages)
     if image_pdf is not None and len(image_pdf.pages) != len(images):
         raise DocgenError(f"图片附件排版出错：{len(images)} 张图片生成了 {len(image_pdf.pages)} 页")
     readers = {doc_id: PdfReader(path) for doc_id, path in doc_pdf.items()}

@@ -15,17 +15,16 @@ from docgen import yamlio
 from docgen.archive import Archive
 from docgen.casefile import all_case_ids, load_case
 from docgen.errors import DocgenError
-from docgen.render import Renderer, render_case
+from docgen.render import Renderer, render_case, typeset
 from docgen.workspace import Workspace
 
 
 def drafts(ws: Workspace) -> None:
-    from docgen.pdf import convert
-
     out = ws.root / "out"
     renderer = Renderer(ws)
-    docs = [r.docx for case_id in all_case_ids(ws) for r in render_case(ws, case_id, None, out / case_id, renderer)]
-    convert(docs)
+    rendered = [r for case_id in all_case_ids(ws) for r in render_case(ws, case_id, None, out / case_id, renderer)]
+    typeset(renderer, rendered)
+    docs = [r.docx for r in rendered]
     print(f"\n【草稿】{len(docs)} 份 Word 草稿及其 PDF：")
     for path in docs:
         print(f"  {ws.relative(path)}（PDF：{ws.relative(path.with_suffix('.pdf'))}）")

@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 from docgen import gbt9704 as gb
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 
 
 def el(tag: str, **attrs) -> OxmlElement:
@@ -152,7 +153,7 @@ def bottom_box(paragraphs_xml: str, width: int, name: str, *, height: str, top: 
     with text by 2.5 mm)."""
     emu = width * 635  # twips to EMU
     ns = (f'xmlns:w="{W_NS}" '
-          'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+          f'xmlns:wp="{WP_NS}" '
           'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
           'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"')
     return (
@@ -240,4 +241,45 @@ def keep_text_with_signature(body) -> bool:
         if own is None or own.get(qn("w:val")) not in _BEFORE_SIGNATURE:
             break
         prev = prev.getprevious()
+    return True
+
+
+# A footer with nothing in it, in every template, for a 版记 page of its own (§7.5).
+BLANK_FOOTER = "footer-blank.xml"
+
+
+def add_blank_footer(doc) -> None:
+    """Relate an empty footer part to a python-docx Document (not used by any section yet)."""
+    from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.oxml import parse_xml
+    from docx.parts.hdrftr import FooterPart
+
+    part = FooterPart(PackURI(f"/word/{BLANK_FOOTER}"), CONTENT_TYPE.WML_FOOTER,
+                      parse_xml(FooterPart._default_footer_xml()), doc.part.package)
+    doc.part.relate_to(part, RELATIONSHIP_TYPE.FOOTER)
+
+
+def banji_on_own_page(root, blank_footer_rid: str, box_name: str = "版记") -> bool:
+    """Give the 版记 a section of its own, starting a new page whose footer is blank: a page
+    that carries only the 版记 has no page number (§7.5). Returns whether it was done."""
+    from copy import deepcopy
+
+    body = root.find(qn("w:body"))
+    sect = body.find(qn("w:sectPr"))
+    box = next((d for d in body.iter(f"{{{WP_NS}}}docPr") if d.get("name") == box_name), None)
+    if sect is None or box is None:
+        return False
+    anchor = next(a for a in box.iterancestors() if a.tag == qn("w:p"))
+    # The break closes the text's section, with the page numbers; one point high, so that it
+    # never pushes onto a page of its own.
+    brk = el("w:p")
+    ppr = child(brk, "w:pPr")
+    child(ppr, "w:spacing", w_line=gb.RULE_LINE, w_lineRule="exact")
+    ppr.append(deepcopy(sect))
+    anchor.addprevious(brk)
+    for ref in sect.findall(qn("w:footerReference")):
+        ref.set(qn("r:id"), blank_footer_rid)
+    for node in sect.findall(qn("w:titlePg")):
+        sect.remove(node)
     return True

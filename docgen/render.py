@@ -27,7 +27,7 @@ from docgen.casefile import Document
 from docgen.doctypes import flatten_body
 from docgen.errors import DocgenError, Problem
 from docgen.fsio import atomic_write
-from docgen.ooxml import keep_text_with_signature, raw_paragraph
+from docgen.ooxml import BLANK_FOOTER, W_NS, WP_NS, banji_on_own_page, keep_text_with_signature, raw_paragraph
 
 _PART_RE = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 CORE = "docProps/core.xml"
@@ -81,6 +81,9 @@ class CompiledTemplate:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
                 self.parts[info.filename] = zf.read(info)
+        rels = etree.fromstring(self.parts["word/_rels/document.xml.rels"])
+        # None in a template made before blank footers existed: its 版记 pages keep a number
+        self.blank_footer = next((r.get("Id") for r in rels if r.get("Target") == BLANK_FOOTER), None)
         for name, data in self.parts.items():
             if _PART_RE.match(name) or name == CORE:
                 xml = tpl.patch_xml(data.decode("utf-8"))
@@ -88,7 +91,9 @@ class CompiledTemplate:
                 xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
                 self.templates[name] = env.from_string(xml)
 
-    def render(self, context: dict) -> bytes:
+    def render(self, context: dict, banji_alone: bool = False) -> bytes:
+        """The .docx; banji_alone puts the 版记 on a page of its own without a page number
+        (for when it would land alone on the last page anyway)."""
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             for name, data in self.parts.items():
@@ -100,7 +105,10 @@ class CompiledTemplate:
                         root = etree.fromstring(xml.encode("utf-8"))
                     except etree.XMLSyntaxError as exc:
                         raise DocgenError(f"模板 {self.path.name} 生成的 {name} 不是合法的 XML：{exc}") from None
-                    if name == "word/document.xml" and keep_text_with_signature(root):
+                    changed = name == "word/document.xml" and (
+                        keep_text_with_signature(root)
+                        | bool(banji_alone and self.blank_footer and banji_on_own_page(root, self.blank_footer)))
+                    if changed:
                         data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
                     else:
                         data = xml.encode("utf-8")
@@ -162,10 +170,10 @@ class Renderer:
             "attachment_lines": gb.attachment_lines(attachments),
         }
 
-    def render_bytes(self, doc: Document, number: str | None = None) -> bytes:
+    def render_bytes(self, doc: Document, number: str | None = None, *, banji_alone: bool = False) -> bytes:
         context = self.context(doc, number)
         try:
-            return self.template(doc).render(context)
+            return self.template(doc).render(context, banji_alone)
         except UndefinedError as exc:
             name = _undefined_name(exc)
             field = doc.type.fields.get(name)
@@ -174,6 +182,46 @@ class Renderer:
                 self.workspace.relative(doc.path)), None, name)) from None
         except TemplateError as exc:
             raise DocgenError(f"模板 {doc.type.template.name} 有误：{exc}") from None
+
+
+def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None = None, *,
+            timeout: float = 180) -> list[Path]:
+    """PDFs of rendered documents whose .docx are written, beside them or in out_dir.
+
+    Where a 版记 came out alone on the last page, the .docx is rendered again with the 版记
+    in a section of its own, on a page without a number (§7.5), and converted again."""
+    from docgen.pdf import convert
+
+    pdfs = convert([r.docx for r in rendered], out_dir, timeout=timeout)
+    alone = [i for i, (r, pdf) in enumerate(zip(rendered, pdfs)) if banji_alone(pdf, r.docx.read_bytes())]
+    for i in alone:
+        r = rendered[i]
+        atomic_write(r.docx, renderer.render_bytes(r.document, r.number or None, banji_alone=True))
+    if alone:
+        for i, pdf in zip(alone, convert([rendered[i].docx for i in alone], out_dir, timeout=timeout)):
+            pdfs[i] = pdf
+    return pdfs
+
+
+_PAGE_NUMBER = re.compile(r"[—–-]\s*\d+\s*[—–-]")
+
+
+def banji_alone(pdf: Path, docx: bytes) -> bool:
+    """Whether the last page of the PDF carries nothing but the 版记 and a page number."""
+    from pypdf import PdfReader
+
+    with zipfile.ZipFile(io.BytesIO(docx)) as zf:
+        root = etree.fromstring(zf.read("word/document.xml"))
+    box = next((d for d in root.iter(f"{{{WP_NS}}}docPr") if d.get("name") == "版记"), None)
+    if box is None:
+        return False
+    drawing = next(a for a in box.iterancestors() if a.tag.endswith("}drawing"))
+    expected = re.sub(r"\s+", "", "".join(t.text or "" for t in drawing.iter(f"{{{W_NS}}}t")))
+    pages = PdfReader(pdf).pages
+    if len(pages) < 2 or not expected:
+        return False
+    found = re.sub(r"\s+", "", _PAGE_NUMBER.sub("", pages[-1].extract_text()))
+    return sorted(found) == sorted(expected)  # the text box may come out in either order
 
 
 def _for_template(value):

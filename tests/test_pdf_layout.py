@@ -25,7 +25,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from conftest import REPO
+from conftest import REPO, part
 from docgen import gbt9704 as gb
 from docgen.casefile import load_case
 from docgen.pdf import convert
@@ -437,3 +437,30 @@ def test_long_cc_wraps_inside_the_banji_ending_on_the_text_block_edge(marked):
     rules = horizontal_rules(marked, last)
     assert len(rules) == 3 and rules[0][1] < cc[0].em_top and cc[-1].em_bottom < rules[1][0]
     assert abs((rules[-1][0] + rules[-1][1]) / 2 - BLOCK_BOTTOM) <= TOL, rules[-1]
+
+
+def test_banji_alone_on_the_last_page_has_no_page_number(tmp_path):
+    """§7.5: the sample 约谈通知书's 版记 does not fit under its signature; the page that holds
+    only the 版记 gets no number, the others keep theirs. 联合执法通知's 版记 shares its page
+    and keeps the number."""
+    from docgen.render import render_case, typeset
+
+    root = tmp_path / "ws"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".git", ".venv", "out", "archive", "bench"))
+    ws = Workspace(root)
+    renderer = Renderer(ws)
+    rendered = [*render_case(ws, "2021-yt-001", ["summons"], tmp_path, renderer),
+                *render_case(ws, "2021-zf-014", ["notice"], tmp_path, renderer)]
+    alone, shared = typeset(renderer, rendered)
+
+    def numbers(pdf):
+        return [m.group(0) for page in PdfReader(pdf).pages
+                for m in [re.search(r"—\s*\d+\s*—", page.extract_text())] if m]
+
+    assert page_count(alone) == 3 and numbers(alone) == ["— 1 —", "— 2 —"]
+    assert PdfReader(alone).pages[-1].extract_text().startswith("抄送：")
+    assert abs(horizontal_rules(alone, 3)[-1][1] - BLOCK_BOTTOM) <= TOL
+    assert numbers(shared) == ["— 1 —", "— 2 —", "— 3 —"]
+    # the .docx says the same: the 版记 in a section of its own, its footers blank
+    assert part(rendered[0].docx, "word/document.xml").count("<w:sectPr") == 2
+    assert part(rendered[1].docx, "word/document.xml").count("<w:sectPr") == 1

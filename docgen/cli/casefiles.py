@@ -112,18 +112,15 @@ def render(ctx, case_id, doc_ids, all_docs, out, pdf, as_json):
     例：docgen render 2021-yt-001 --all --pdf
         docgen render 2021-yt-001 summons --out ~/桌面/草稿
     """
-    from docgen.render import render_case
+    from docgen.render import Renderer, render_case, typeset
 
     if not doc_ids and not all_docs:
         raise click.UsageError("请指定文书名（如 summons），或用 --all 生成全部文书")
     ws = _workspace(ctx)
     out_dir = out or ws.root / "out" / case_id
-    results = render_case(ws, case_id, list(doc_ids) or None, out_dir)
-    pdfs = {}
-    if pdf:
-        from docgen.pdf import convert
-
-        pdfs = dict(zip((r.docx for r in results), convert([r.docx for r in results])))
+    renderer = Renderer(ws)
+    results = render_case(ws, case_id, list(doc_ids) or None, out_dir, renderer)
+    pdfs = dict(zip((r.docx for r in results), typeset(renderer, results))) if pdf else {}
     rows = [{"case": case_id, "doc": r.document.id, "type": r.document.type.id,
              "docx": str(r.docx), "pdf": str(pdfs[r.docx]) if r.docx in pdfs else None} for r in results]
     if as_json:
