@@ -105,15 +105,18 @@ class CompiledTemplate:
                         root = etree.fromstring(xml.encode("utf-8"))
                     except etree.XMLSyntaxError as exc:
                         raise DocgenError(f"模板 {self.path.name} 生成的 {name} 不是合法的 XML：{exc}") from None
-                    changed = name == "word/document.xml" and (
-                        keep_text_with_signature(root)
-                        | bool(banji_alone and self.blank_footer and banji_on_own_page(root, self.blank_footer)))
-                    if changed:
+                    if name == "word/document.xml" and self._arrange(root, banji_alone):
                         data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
                     else:
                         data = xml.encode("utf-8")
                 zf.writestr(name, data)
         return out.getvalue()
+
+    def _arrange(self, root, banji_alone: bool) -> bool:
+        """Layout fixes that need the rendered body; whether any changed it."""
+        kept = keep_text_with_signature(root)
+        moved = bool(banji_alone and self.blank_footer and banji_on_own_page(root, self.blank_footer))
+        return kept or moved
 
 
 @dataclass
