@@ -246,6 +246,7 @@ def keep_text_with_signature(body) -> bool:
 
 # A footer with nothing in it, in every template, for a 版记 page of its own (§7.5).
 BLANK_FOOTER = "footer-blank.xml"
+BANJI_BOX = "版记"  # name of the 版记's text box (bottom_box), by which it is found again
 
 
 def add_blank_footer(doc) -> None:
@@ -260,17 +261,23 @@ def add_blank_footer(doc) -> None:
     doc.part.relate_to(part, RELATIONSHIP_TYPE.FOOTER)
 
 
-def banji_on_own_page(root, blank_footer_rid: str, box_name: str = "版记") -> bool:
+def banji_drawing(root):
+    """The w:drawing of the 版记's text box in a document.xml tree, or None."""
+    box = next((d for d in root.iter(f"{{{WP_NS}}}docPr") if d.get("name") == BANJI_BOX), None)
+    return None if box is None else next(a for a in box.iterancestors() if a.tag == qn("w:drawing"))
+
+
+def banji_on_own_page(root, blank_footer_rid: str) -> bool:
     """Give the 版记 a section of its own, starting a new page whose footer is blank: a page
     that carries only the 版记 has no page number (§7.5). Returns whether it was done."""
     from copy import deepcopy
 
     body = root.find(qn("w:body"))
     sect = body.find(qn("w:sectPr"))
-    box = next((d for d in body.iter(f"{{{WP_NS}}}docPr") if d.get("name") == box_name), None)
-    if sect is None or box is None:
+    drawing = banji_drawing(root)
+    if sect is None or drawing is None:
         return False
-    anchor = next(a for a in box.iterancestors() if a.tag == qn("w:p"))
+    anchor = next(a for a in drawing.iterancestors() if a.tag == qn("w:p"))
     # The break closes the text's section, with the page numbers; one point high, so that it
     # never pushes onto a page of its own.
     brk = el("w:p")

@@ -27,7 +27,8 @@ from docgen.casefile import Document
 from docgen.doctypes import flatten_body
 from docgen.errors import DocgenError, Problem
 from docgen.fsio import atomic_write
-from docgen.ooxml import BLANK_FOOTER, W_NS, WP_NS, banji_on_own_page, keep_text_with_signature, raw_paragraph
+from docgen.ooxml import (BLANK_FOOTER, W_NS, banji_drawing, banji_on_own_page, keep_text_with_signature,
+                          raw_paragraph)
 
 _PART_RE = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 CORE = "docProps/core.xml"
@@ -215,10 +216,9 @@ def banji_alone(pdf: Path, docx: bytes) -> bool:
 
     with zipfile.ZipFile(io.BytesIO(docx)) as zf:
         root = etree.fromstring(zf.read("word/document.xml"))
-    box = next((d for d in root.iter(f"{{{WP_NS}}}docPr") if d.get("name") == "版记"), None)
-    if box is None:
+    drawing = banji_drawing(root)
+    if drawing is None:
         return False
-    drawing = next(a for a in box.iterancestors() if a.tag.endswith("}drawing"))
     expected = re.sub(r"\s+", "", "".join(t.text or "" for t in drawing.iter(f"{{{W_NS}}}t")))
     pages = PdfReader(pdf).pages
     if len(pages) < 2 or not expected:
