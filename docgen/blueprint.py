@@ -278,7 +278,8 @@ class Builder:
         else:  # 信函格式 has no 印发 line (§10.1)
             content = tag("if cc_text") + ruled_paragraph(cc, "BanjiCc", top=thick, bottom=thick) + tag("endif")
         # sized and placed at render time, when the number of 抄送 lines is known
-        box = bottom_box(content, gb.TEXT_WIDTH, BANJI_BOX, height="{{ banji.height }}", top="{{ banji.top }}")
+        box = bottom_box(content, gb.TEXT_WIDTH, BANJI_BOX, height="{{ banji_box(cc_text, %s).height }}" % printed,
+                         top="{{ banji_box(cc_text, %s).top }}" % printed)
         self.doc.element.body.sectPr.addprevious(parse_xml(box))
 
     def letter_frame(self):

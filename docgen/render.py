@@ -66,6 +66,7 @@ def _environment() -> Environment:
         ordinal=lambda n, level=3: gb.heading_label(level, n),
         days_after=_days_after,
     )
+    env.globals["banji_box"] = _banji_box  # the 版记 box's size depends on its 抄送 lines
     return env
 
 
@@ -169,7 +170,6 @@ class Renderer:
                 ("before", "line"), gb.mark_spacing(mark_pt, sum(map(bool, markings.values()))))))),
             "signature": Markup(_signature(signers, str(date))),
             "cc_text": "，".join(cc),
-            "banji": _banji_box("，".join(cc), printed=doc.type.form != "letter"),
             "print_date": values.get("print_date", date),
             "attachment_lines": gb.attachment_lines(attachments),
         }
