@@ -43,7 +43,7 @@ class Engine:
         return self._universe
 
     def df(self, fieldname: str, text: str) -> int:
-        return self.reader.doc_frequency(fieldname, text) if (fieldname, text) in self.reader else 0
+        return self.reader.doc_frequency(fieldname, text)
 
     def term(self, fieldname: str, text: str, within: set[int] | None = None) -> set[int]:
         """Documents holding a term (deleted ones excluded), within ``within`` if given."""

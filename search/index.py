@@ -24,6 +24,7 @@ import datetime as _dt
 import json
 import os
 import secrets
+import threading
 import time
 import warnings
 import zlib
@@ -231,10 +232,10 @@ OUTDATED = "检索索引版本过旧"
 DAMAGED = "检索索引已损坏"
 
 
-def _open(index_dir: Path):
+def _open(index_dir: Path, pointer: dict | None = None):
     """(whoosh Index, None) for the live index, else (None, why in Chinese)."""
     from whoosh import index as wix
-    pointer = _pointer(index_dir)
+    pointer = pointer or _pointer(index_dir)
     if pointer is None:
         return None, MISSING if not (index_dir / POINTER).exists() else DAMAGED
     if pointer.get("schema") != SCHEMA_VERSION:
@@ -243,6 +244,53 @@ def _open(index_dir: Path):
         return wix.open_dir(str(index_dir), indexname=pointer["name"], schema=schema()), None
     except Exception:  # any failure to open: the index is derived data
         return None, DAMAGED
+
+
+# Open searchers, per thread and index folder: opening one reads every segment's term
+# table, much of a short query's time. Whoosh's ``refresh`` brings one up to date after
+# a commit, keeping the segments that did not change; a rebuild changes the pointer's name.
+_cached = threading.local()
+
+
+def _searcher(index_dir: Path):
+    """(searcher, None) on the live index, else (None, why in Chinese)."""
+    cache = _cached.__dict__.setdefault("searchers", {})
+    key = str(index_dir.resolve())
+    pointer = _pointer(index_dir)
+    name = (pointer or {}).get("name")
+    entry = cache.pop(key, None)
+    if entry is not None:
+        if entry[0] == name and pointer.get("schema") == SCHEMA_VERSION:
+            try:
+                searcher = entry[1].refresh()
+                cache[key] = (name, searcher)
+                return searcher, None
+            except Exception:
+                pass
+        _close(entry[1])
+    ix, problem = _open(index_dir, pointer)
+    if ix is None:
+        return None, problem
+    try:
+        searcher = ix.searcher()
+    except Exception:
+        return None, DAMAGED
+    cache[key] = (name, searcher)
+    return searcher, None
+
+
+def _close(searcher) -> None:
+    try:
+        searcher.close()
+    except Exception:
+        pass
+
+
+def forget(index_dir) -> None:
+    """Close this thread's open searcher on an index folder (tests, and before deleting it)."""
+    entry = _cached.__dict__.setdefault("searchers", {}).pop(str(Path(index_dir).resolve()), None)
+    if entry is not None:
+        _close(entry[1])
 
 
 def _is_damage(exc: BaseException) -> bool:
@@ -258,17 +306,13 @@ _FAILED = object()
 
 def _attempt(index_dir: Path, fn: Callable):
     """``(fn(searcher), None)`` on the index as it is, else ``(_FAILED, why in Chinese)``."""
-    ix, problem = _open(index_dir)
-    if ix is None:
+    searcher, problem = _searcher(index_dir)
+    if searcher is None:
         return _FAILED, problem
     try:
-        searcher = ix.searcher()
-    except Exception:
-        return _FAILED, DAMAGED
-    try:
-        with searcher:
-            return fn(searcher), None
+        return fn(searcher), None
     except Exception as exc:
+        forget(index_dir)
         if not _is_damage(exc):
             raise
         return _FAILED, DAMAGED
