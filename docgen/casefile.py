@@ -3,7 +3,6 @@ YAML file per document drafted in the case. The tool reads them and never rewrit
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,11 +83,10 @@ class Case:
         type_id = data.get("type")
         if not type_id:
             raise DocgenError(Problem("缺少文书类型 type（如 summons 约谈通知书）", shown, 1, "type"))
-        if type_id not in ws.types:
-            known = "、".join(f"{t}（{d.name}）" for t, d in ws.types.items())
-            raise DocgenError(Problem(f"未知文书类型「{type_id}」，可用：{known}", shown,
+        doctype = ws.find_type(str(type_id))
+        if doctype is None:
+            raise DocgenError(Problem(f"未知文书类型「{type_id}」，可用：{ws.type_names()}", shown,
                                       data.line_of("type"), "type"))
-        doctype = ws.types[type_id]
         check = Validator(shown)
         values = check.mapping(doctype.fields, data, ignore=("type",))
         check.raise_if_failed()
@@ -128,32 +126,6 @@ def load_case(ws: Workspace, case_id: str) -> Case:
 
 def all_case_ids(ws: Workspace) -> list[str]:
     return sorted(p.parent.name for p in ws.casefiles.glob(f"[0-9][0-9][0-9][0-9]/*/{CASE_FILE}"))
-
-
-def check(ws: Workspace, case_ids: list[str] | None = None) -> list[Problem]:
-    """Every problem in office.yaml, the declarations and the given casefiles (default all)."""
-    problems: list[Problem] = []
-
-    def collect(action):
-        try:
-            return action()
-        except DocgenError as exc:
-            problems.extend(exc.problems)
-            return None
-
-    if collect(lambda: (ws.office, ws.types)) is None:
-        return problems
-    from docgen.deadlines import case_deadlines
-
-    for case_id in case_ids or all_case_ids(ws):
-        case = collect(lambda: load_case(ws, case_id))
-        if case is None:
-            continue
-        docs = [collect(lambda: case.load_document(path)) for path in case.document_paths()]
-        if None not in docs:
-            # events that name a deadline the case does not have would silently close nothing
-            collect(lambda: case_deadlines(case, dt.date.max, docs))
-    return problems
 
 
 # ---------------------------------------------------------------- new casefiles

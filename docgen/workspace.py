@@ -24,6 +24,8 @@ OFFICE_FIELDS = {f.name: f for f in [
     Field("fonds", "全宗号", required=True, example="J021"),
     Field("org_code", "机构（问题）代码", required=True, example="AWB"),
     Field("printer", "印发机关", required=True, example="石泉县安全生产委员会办公室"),
+    Field("regulation", "本办制度全称（公文中引作《…》）", required=True, example="石泉县安全生产综合监管十项制度",
+          help="不加书名号"),
     Field("cc", "默认抄送机关", kind="list", example=["县委办", "县政府办"]),
     Field("contact", "联系人", example="王明"),
     Field("phone", "联系电话", example="0915-6321234"),
@@ -87,9 +89,16 @@ class Workspace:
     def types(self) -> dict[str, DocType]:
         return load_types(self.templates)
 
-    def doctype(self, type_id: str) -> DocType:
-        try:
-            return self.types[type_id]
-        except KeyError:
-            known = "、".join(f"{t}（{d.name}）" for t, d in self.types.items())
-            raise DocgenError(f"未知文书类型「{type_id}」，可用：{known}") from None
+    def find_type(self, name: str) -> DocType | None:
+        """A document type by its id (summons) or its Chinese name (约谈通知书)."""
+        name = name.strip()
+        return self.types.get(name) or next((t for t in self.types.values() if t.name == name), None)
+
+    def type_names(self) -> str:
+        return "、".join(f"{t}（{d.name}）" for t, d in self.types.items())
+
+    def doctype(self, name: str) -> DocType:
+        found = self.find_type(name)
+        if found is None:
+            raise DocgenError(f"未知文书类型「{name}」，可用：{self.type_names()}（docgen types 列出全部）")
+        return found

@@ -79,7 +79,7 @@ def check(ctx, case_ids, as_json):
 
     每个问题都指明文件、行号和字段；有问题时退出码为 1。
     """
-    from docgen.casefile import check as run_check
+    from docgen.validate import check as run_check
 
     ws = _workspace(ctx)
     problems = run_check(ws, list(case_ids) or None)
