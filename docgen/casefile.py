@@ -140,10 +140,14 @@ def _yaml_value(value) -> str:
     return " " + text
 
 
-def skeleton(fields: dict[str, Field], header: str) -> str:
-    """A YAML file listing every field with a Chinese comment: required ones filled with an
-    example (or left empty for the clerk), optional ones commented out."""
-    lines = [header, "# 必填项在前；可选项以 # 开头，删去 # 即可启用。", ""]
+def skeleton(fields: dict[str, Field], header: str, filled: dict | None = None) -> str:
+    """A YAML file listing every field with a Chinese comment. Required ones are left empty with
+    their example in the comment, so that `docgen check` fails until the clerk fills them in and
+    no sample value can be issued by mistake; optional ones are commented out; `filled` values
+    (the type) are written as they are."""
+    filled = filled or {}
+    lines = [header, "# 必填项在前，冒号后空着的都要填写（例子在其上方的注释中）；可选项以 # 开头，删去 # 即可启用。",
+             "# 填好后运行 docgen check 校验。", ""]
     ordered = sorted(fields.items(), key=lambda item: not item[1].required)
     for name, spec in ordered:
         need = "必填" if spec.required else "可选"
@@ -154,9 +158,16 @@ def skeleton(fields: dict[str, Field], header: str) -> str:
         example = spec.example
         if example is None and spec.kind == "table":
             example = [{c: col.example or f"（{col.label}）" for c, col in spec.columns.items()}]
-        entry = f"{name}:" + (_yaml_value(example) if example is not None else "")
-        if not spec.required:
-            entry = "\n".join("# " + line for line in entry.splitlines())
+        if name in filled:
+            entry = f"{name}:{_yaml_value(filled[name])}"
+        elif spec.required:
+            if example is not None:
+                shown = _yaml_value(example)
+                lines.extend([f"# 例：{shown.strip()}"] if not shown.startswith("\n")
+                             else ["# 例："] + ["# " + line for line in shown.strip("\n").splitlines()])
+            entry = f"{name}:"
+        else:
+            entry = "\n".join("# " + line for line in f"{name}:{_yaml_value(example) if example is not None else ''}".splitlines())
         lines.extend([entry, ""])
     return "\n".join(lines)
 
@@ -173,12 +184,12 @@ def create(ws: Workspace, type_id: str, case_id: str, year: int) -> list[Path]:
     if existing is None:
         atomic_write(folder / CASE_FILE, skeleton(CASE_FIELDS, f"# 案卷 {case_id}：本事项的基本情况与办理记录"))
         made.append(folder / CASE_FILE)
-    path, n = folder / f"{type_id}.yaml", 1
+    path, n = folder / f"{doctype.id}.yaml", 1
     while path.exists():
         n += 1
-        path = folder / f"{type_id}-{n}.yaml"
-    header = f"# {doctype.name}（{type_id}）" + (f"　依据：{doctype.basis}" if doctype.basis else "")
-    atomic_write(path, skeleton({"type": Field("type", "文书类型", required=True, example=type_id),
-                                 **doctype.fields}, header))
+        path = folder / f"{doctype.id}-{n}.yaml"
+    header = f"# {doctype.name}（{doctype.id}）" + (f"　依据：{doctype.basis}" if doctype.basis else "")
+    atomic_write(path, skeleton({"type": Field("type", "文书类型", required=True), **doctype.fields}, header,
+                                {"type": doctype.id}))
     made.append(path)
     return made

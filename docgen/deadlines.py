@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from docgen import rules as rulebook
 from docgen import yamlio
-from docgen.casefile import CASE_FILE, Case, Document, all_case_ids, load_case
+from docgen.casefile import CASE_FILE, Case, Document, all_case_ids, case_dir, load_case
 from docgen.errors import DocgenError, Problem
 from docgen.rules import RECTIFIED, DeadlineRule, Rules, Start, item_key
 from docgen.workdays import Reckoned
@@ -242,6 +242,29 @@ def due(ws, on: dt.date, within: int | None = None) -> list[Deadline]:
     every overdue one)."""
     items = [d for d in collect(ws, on) if d.open and (within is None or d.days_left(on) <= within)]
     return sorted(items, key=lambda d: (d.due, d.case, d.key))
+
+
+def cases(ws, on: dt.date) -> list[dict]:
+    """Every case, newest year first: title, status, documents and the deadlines still open on
+    `on`. A case with a problem is listed with it rather than hiding the others."""
+    rules = rulebook.load(ws)
+    rows = []
+    for case_id in all_case_ids(ws):
+        folder = case_dir(ws, case_id)
+        row = {"case": case_id, "year": int(folder.parent.name), "title": "", "kind": "", "status": "",
+               "documents": sorted(p.stem for p in folder.glob("*.yaml") if p.name != CASE_FILE),
+               "open": [], "problems": []}
+        try:
+            case = load_case(ws, case_id)
+            row.update(title=case.values["title"], kind=case.values["kind"], status=case.values.get("status", ""))
+            found = case_deadlines(case, on, rules=rules)
+        except DocgenError as exc:
+            row["problems"] = [str(p) for p in exc.problems]
+            rows.append(row)
+            continue
+        row["open"] = [d.as_dict(on) for d in sorted(found, key=lambda d: (d.due, d.key)) if d.open]
+        rows.append(row)
+    return sorted(rows, key=lambda r: -r["year"])  # newest year first, case ids in order within it
 
 
 # ---------------------------------------------------------------- blacklist

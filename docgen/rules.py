@@ -357,3 +357,33 @@ class _Parser:
         return BlacklistRule(doctype.id, names["units"], names["kind"], lists["counting"], times, names["rows"],
                              names["row_unit"] or "unit", names["row_status"] or "status", lists["rectified"],
                              basis, consequence)
+
+
+def type_catalog(ws, rules: Rules | None) -> list[dict]:
+    """Every document type of the workspace: names, form, the clause it serves, its fields and
+    the deadlines it starts under the rules (`docgen types`)."""
+    from docgen.doctypes import FORMS, KIND_NAMES, RETENTIONS
+
+    out = []
+    for doctype in ws.types.values():
+        starts = [(rule, start) for rule in (rules.deadlines if rules else []) for start in rule.starts
+                  if start.type == doctype.id]
+        out.append({
+            "id": doctype.id, "name": doctype.name, "form": doctype.form, "form_name": FORMS[doctype.form],
+            "retention": doctype.retention, "retention_name": RETENTIONS[doctype.retention], "basis": doctype.basis,
+            "template": ws.relative(doctype.template),
+            "fields": [{"name": f.name, "label": f.label, "kind": f.kind, "kind_name": KIND_NAMES[f.kind],
+                        "required": f.required, "choices": list(f.choices), "help": f.help}
+                       for f in doctype.fields.values()],
+            "deadlines": [{"item": rule.item, "what": rule.what,
+                           "field": start.field + (f"[].{start.column}" if start.column else ""),
+                           "field_label": _label(doctype, start),
+                           "period": ("前" if rule.period.before else "后") + rule.period.text if rule.period else "当日",
+                           "basis": rule.basis} for rule, start in starts],
+        })
+    return out
+
+
+def _label(doctype, start: Start) -> str:
+    spec = doctype.fields[start.field]
+    return f"{spec.label}的{spec.columns[start.column].label}" if start.column else spec.label
