@@ -30,8 +30,8 @@ OFFICE_FIELDS = {f.name: f for f in [
     Field("regulation", "本办制度全称（公文中引作《…》）", required=True, example="××县安全生产综合监管十项制度",
           help="不加书名号"),
     Field("cc", "默认抄送机关", kind="list", example=["县委办", "县政府办"]),
-    Field("contact", "联系人", example="王明"),
-    Field("phone", "联系电话", example="0915-6321234"),
+    Field("contact", "联系人", required=True, example="王明", help="通知书等印出的默认联系人"),
+    Field("phone", "联系电话", required=True, example="0915-6321234"),
     Field("address", "地址", example="××县城关镇××路18号"),
 ]}
 

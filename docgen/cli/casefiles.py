@@ -23,6 +23,8 @@ INIT_ASKS = {
     "prefix": ("number_prefix", "发文字号机关代字（如 汉安委办）"),
     "fonds": ("fonds", "全宗号（档案馆给定，如 J022）"),
     "regulation": ("regulation", "本办制度全称，不加书名号（如 汉阴县安全生产综合监管十项制度）"),
+    "contact": ("contact", "联系人（通知书等印出的默认联系人）"),
+    "phone": ("phone", "联系电话"),
 }
 
 
@@ -35,18 +37,19 @@ INIT_ASKS = {
 @click.option("--mark-name", help="发文机关标志所用名称；默认同 --name。")
 @click.option("--printer", help="印发机关；默认同 --name。")
 @click.option("--org-code", default="AWB", show_default=True, help="机构（问题）代码，档号的一段。")
-@click.option("--contact", help="联系人（公文中的联系方式）。")
+@click.option("--contact", help="联系人（通知书等印出的默认联系人）。")
 @click.option("--phone", help="联系电话。")
 def init(path: Path, **options):
     """在 PATH（默认当前目录）建立工作区：office.yaml、rules.yaml、templates/、casefiles/、archive/。
 
-    office.yaml 按选项填写本办名称、发文字号代字、全宗号和制度名称；在终端中运行且未给出时逐项询问。
+    office.yaml 按选项填写本办名称、发文字号代字、全宗号、制度名称和联系人；在终端中运行且未给出时逐项询问。
     rules.yaml 是期限规则样例（石泉县十项制度和省巡查办法），请对照本县制度核对修改。
     已存在的文件不会被覆盖。
 
     \b
     例：docgen init 汉阴安委办 --name 汉阴县安全生产委员会办公室 --prefix 汉安委办 \\
-          --fonds J022 --regulation 汉阴县安全生产综合监管十项制度
+          --fonds J022 --regulation 汉阴县安全生产综合监管十项制度 \\
+          --contact 张敏 --phone 0915-5212345
     """
     from docgen.fsio import atomic_write
     from docgen.workspace import OFFICE_FILE, RULES_FILE, TEMPLATES, bundled, office_yaml
@@ -79,12 +82,16 @@ def init(path: Path, **options):
                "运行 docgen check；docgen types 列出文书类型，docgen new 约谈通知书 案卷号 新建文书。")
 
 
-def _office_values(options: dict) -> dict:
-    """office.yaml's values from the options, asking in Chinese for the required ones missing."""
+def _interactive() -> bool:
     import sys
 
+    return sys.stdin.isatty()
+
+
+def _office_values(options: dict) -> dict:
+    """office.yaml's values from the options, asking in Chinese for the required ones missing."""
     missing = [key for key in INIT_ASKS if not (options.get(key) or "").strip()]
-    if missing and not sys.stdin.isatty():
+    if missing and not _interactive():
         raise click.UsageError("未在终端中运行，请用选项给出：" + "、".join(
             f"--{key}（{INIT_ASKS[key][1].split('（')[0]}）" for key in missing))
     for key in missing:
@@ -96,9 +103,6 @@ def _office_values(options: dict) -> dict:
     values["printer"] = (options.get("printer") or values["name"]).strip()
     values["org_code"] = options["org_code"].strip()
     values["cc"] = ["县委办", "县政府办"]
-    for key in ("contact", "phone"):
-        if options.get(key):
-            values[key] = options[key].strip()
     return values
 
 
