@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from docgen import rules as rulebook
@@ -222,14 +223,20 @@ def case_deadlines(case: Case, on: dt.date, docs: list[Document] | None = None,
     return deadlines
 
 
-def collect(ws, on: dt.date, case_ids: list[str] | None = None) -> list[Deadline]:
+# The documents deadlines are read from, by case: a caller above the archive hands down the
+# issued versions; by default the casefiles as they stand.
+Documents = Callable[[Case], list[Document]]
+
+
+def collect(ws, on: dt.date, case_ids: list[str] | None = None, documents: Documents | None = None) -> list[Deadline]:
     """Deadlines of the given cases (default all); every problem in every case is reported
     together, because a list silently missing one broken case would hide a deadline."""
     rules = rulebook.load(ws)
     out, problems = [], []
     for case_id in case_ids or all_case_ids(ws):
         try:
-            out.extend(case_deadlines(load_case(ws, case_id), on, rules=rules))
+            case = load_case(ws, case_id)
+            out.extend(case_deadlines(case, on, documents(case) if documents else None, rules))
         except DocgenError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -237,14 +244,14 @@ def collect(ws, on: dt.date, case_ids: list[str] | None = None) -> list[Deadline
     return out
 
 
-def due(ws, on: dt.date, within: int | None = None) -> list[Deadline]:
+def due(ws, on: dt.date, within: int | None = None, documents: Documents | None = None) -> list[Deadline]:
     """Open deadlines, most urgent first; `within` keeps those due in that many days (and
     every overdue one)."""
-    items = [d for d in collect(ws, on) if d.open and (within is None or d.days_left(on) <= within)]
+    items = [d for d in collect(ws, on, documents=documents) if d.open and (within is None or d.days_left(on) <= within)]
     return sorted(items, key=lambda d: (d.due, d.case, d.key))
 
 
-def cases(ws, on: dt.date) -> list[dict]:
+def cases(ws, on: dt.date, documents: Documents | None = None) -> list[dict]:
     """Every case, newest year first: title, status, documents and the deadlines still open on
     `on`. A case with a problem is listed with it rather than hiding the others."""
     rules = rulebook.load(ws)
@@ -257,7 +264,7 @@ def cases(ws, on: dt.date) -> list[dict]:
         try:
             case = load_case(ws, case_id)
             row.update(title=case.values["title"], kind=case.values["kind"], status=case.values.get("status", ""))
-            found = case_deadlines(case, on, rules=rules)
+            found = case_deadlines(case, on, documents(case) if documents else None, rules)
         except DocgenError as exc:
             row["problems"] = [str(p) for p in exc.problems]
             rows.append(row)
@@ -280,7 +287,7 @@ class Listing:
                 "rectified": self.rectified}
 
 
-def blacklist(ws, year: int, on: dt.date) -> tuple[list[Listing], list[Listing]]:
+def blacklist(ws, year: int, on: dt.date, documents: Documents | None = None) -> tuple[list[Listing], list[Listing]]:
     """(blacklisted, rectified): units named by the rule's documents dated in `year` (up to
     `on`) as often as the rule says, split by whether their rectification is recorded."""
     rules = rulebook.load(ws)
@@ -293,7 +300,7 @@ def blacklist(ws, year: int, on: dt.date) -> tuple[list[Listing], list[Listing]]
     for case_id in all_case_ids(ws):
         try:
             case = load_case(ws, case_id)
-            docs = case.documents()
+            docs = documents(case) if documents else case.documents()
             case_deadlines(case, on, docs, rules)  # validates the case's events
         except DocgenError as exc:
             problems.extend(exc.problems)
