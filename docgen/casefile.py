@@ -4,6 +4,7 @@ YAML file per document drafted in the case. The tool reads them and never rewrit
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,6 +127,35 @@ def load_case(ws: Workspace, case_id: str) -> Case:
 
 def all_case_ids(ws: Workspace) -> list[str]:
     return sorted(p.parent.name for p in ws.casefiles.glob(f"[0-9][0-9][0-9][0-9]/*/{CASE_FILE}"))
+
+
+def check(ws: Workspace, case_ids: list[str] | None = None,
+          more: Callable[[Case, list[Document]], None] | None = None) -> list[Problem]:
+    """Every problem in office.yaml, the declarations and the given casefiles (default all).
+    `more(case, documents)` checks what this layer cannot (deadline events), raising
+    DocgenError; it runs for each case whose documents are valid."""
+    problems: list[Problem] = []
+
+    def collect(action):
+        try:
+            return action()
+        except DocgenError as exc:
+            problems.extend(exc.problems)
+            return None
+
+    if collect(lambda: (ws.office, ws.types)) is None:
+        return problems
+    for case_id in case_ids or all_case_ids(ws):
+        case = collect(lambda: load_case(ws, case_id))
+        # the documents are checked even when case.yaml is wrong: a new case has both to fill in
+        folder = case.path if case else collect(lambda: case_dir(ws, case_id))
+        if folder is None:
+            continue
+        holder = case or Case(ws, case_id, folder, {})
+        docs = [collect(lambda: holder.load_document(path)) for path in holder.document_paths()]
+        if case is not None and None not in docs and more:
+            collect(lambda: more(case, docs))
+    return problems
 
 
 # ---------------------------------------------------------------- new casefiles
