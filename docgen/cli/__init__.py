@@ -20,7 +20,7 @@ COMMANDS = {
     "new": "docgen.cli.casefiles:new",
     "check": "docgen.cli.casefiles:check",
     "types": "docgen.cli.casefiles:types",
-    "cases": "docgen.cli.casefiles:cases",
+    "cases": "docgen.cli.deadlines:cases",
     "render": "docgen.cli.casefiles:render",
     "bundle": "docgen.cli.pdf:bundle",
     "due": "docgen.cli.deadlines:due",

@@ -180,39 +180,6 @@ def types(ctx, as_json):
 
 
 @click.command()
-@click.option("--on", "on_text", default=None, metavar="DATE", help="以哪一天为准列出未办结期限，默认今天。")
-@json_option
-@click.pass_context
-def cases(ctx, on_text, as_json):
-    """列出全部案卷：案卷号、题名、办理状态、文书和未办结的期限（新年度在前）。
-
-    案卷有错误时仍列出，并注明问题（docgen check 查看详情）。
-    """
-    from docgen.deadlines import cases as list_cases
-
-    try:
-        on = dt.date.fromisoformat(on_text) if on_text else dt.date.today()
-    except ValueError:
-        raise click.BadParameter(f"日期应写作 2021-12-01，而不是「{on_text}」", param_hint="--on") from None
-    rows = list_cases(_workspace(ctx), on)
-    if as_json:
-        emit_json(rows)
-        return
-    if not rows:
-        click.echo("还没有案卷。用 docgen new 类型 案卷号 新建，如 docgen new 约谈通知书 2024-yt-001。")
-    for r in rows:
-        overdue = [d for d in r["open"] if d["overdue"]]
-        click.secho(f"{r['case']}  {r['title'] or '（未填题名）'}  {r['status'] or '—'}", bold=bool(overdue),
-                    fg="red" if overdue or r["problems"] else None)
-        click.echo(f"    文书：{'、'.join(r['documents']) or '无'}")
-        for d in r["open"]:
-            left = f"已逾期{-d['days_left']}天" if d["overdue"] else f"还剩{d['days_left']}天"
-            click.echo(f"    未办结：{d['due']}（{left}）{d['what']}［{d['item']}］")
-        if r["problems"]:
-            click.echo(f"    有{len(r['problems'])}处错误：{r['problems'][0]}" + ("……（docgen check 查看全部）" if len(r["problems"]) > 1 else ""))
-
-
-@click.command()
 @click.argument("case_ids", nargs=-1, metavar="[CASE_ID]...")
 @json_option
 @click.pass_context

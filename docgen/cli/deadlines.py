@@ -1,4 +1,4 @@
-"""Commands over deadlines and case progress: due, blacklist, status."""
+"""Commands over deadlines and case progress: due, cases, blacklist, status."""
 
 from __future__ import annotations
 
@@ -85,6 +85,34 @@ def due(ctx, on, within, as_json):
     if items:
         click.echo("办结后在该案卷 case.yaml 的 events 中记录，如：- {date: 2021-11-18, event: 收到书面报告, item: 事项}")
     _warnings(items)
+
+
+@click.command()
+@on_option
+@json_option
+@click.pass_context
+def cases(ctx, on, as_json):
+    """列出全部案卷：案卷号、题名、办理状态、文书和未办结的期限（新年度在前）。
+
+    案卷有错误时仍列出，并注明问题（docgen check 查看详情）。
+    """
+    from docgen.deadlines import cases as list_cases
+
+    rows = list_cases(_workspace(ctx), on or dt.date.today())
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("还没有案卷。用 docgen new 类型 案卷号 新建，如 docgen new 约谈通知书 2024-yt-001。")
+    for r in rows:
+        overdue = [d for d in r["open"] if d["overdue"]]
+        click.secho(f"{r['case']}  {r['title'] or '（未填题名）'}  {r['status'] or '—'}", bold=bool(overdue),
+                    fg="red" if overdue or r["problems"] else None)
+        click.echo(f"    文书：{'、'.join(r['documents']) or '无'}")
+        for d in r["open"]:
+            click.echo(f"    未办结：{d['due']}（{_left(d['days_left'])}）{d['what']}［{d['item']}］")
+        if r["problems"]:
+            click.echo(f"    有{len(r['problems'])}处错误：{r['problems'][0]}" + ("……（docgen check 查看全部）" if len(r["problems"]) > 1 else ""))
 
 
 @click.command()
