@@ -1,4 +1,4 @@
-"""The workspace: office.yaml, templates/, casefiles/, archive/ under one root folder."""
+"""The workspace: office.yaml, rules.yaml, templates/, casefiles/, archive/ under one root folder."""
 
 from __future__ import annotations
 
