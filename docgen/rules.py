@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docgen import workdays, yamlio
+from docgen.doctypes import FORMS, KIND_NAMES, RETENTIONS
 from docgen.errors import DocgenError, Problem
 from docgen.workdays import Reckoned
 from docgen.yamlio import Located, LocatedList
@@ -145,7 +146,7 @@ class _Parser:
         out: list[DeadlineRule] = []
         if not isinstance(raw, LocatedList):
             self.fail("deadlines 应为期限规则的列表（每条以「- item:」开头）", data.line_of("deadlines"), "deadlines")
-            raw = LocatedList()
+            raw = []
         seen: dict[str, int | None] = {}
         for i, entry in enumerate(raw, 1):
             where = f"deadlines[{i}]"
@@ -328,14 +329,15 @@ class _Parser:
         if doctype is not None:
             fields = doctype.fields
 
-            def need(key, kinds):
+            def need(key, kind):
                 name = names[key]
-                if name and (name not in fields or fields[name].kind not in kinds):
-                    self.fail(f"{doctype.id} 没有{'、'.join(kinds)}类字段「{name}」", data.line_of(key), f"{where}.{key}")
+                if name and (name not in fields or fields[name].kind != kind):
+                    self.fail(f"{doctype.name}（{doctype.id}）没有{KIND_NAMES[kind]}字段「{name}」", data.line_of(key),
+                              f"{where}.{key}")
 
-            need("units", ("list",))
-            need("kind", ("text",))
-            need("rows", ("table",))
+            need("units", "list")
+            need("kind", "text")
+            need("rows", "table")
             if "date" not in fields:
                 self.fail(f"{doctype.id} 没有成文日期字段 date，无法按年度统计", data.line_of("type"), where + ".type")
             kind = fields.get(names["kind"] or "")
@@ -362,8 +364,6 @@ class _Parser:
 def type_catalog(ws, rules: Rules | None) -> list[dict]:
     """Every document type of the workspace: names, form, the clause it serves, its fields and
     the deadlines it starts under the rules (`docgen types`)."""
-    from docgen.doctypes import FORMS, KIND_NAMES, RETENTIONS
-
     out = []
     for doctype in ws.types.values():
         starts = [(rule, start) for rule in (rules.deadlines if rules else []) for start in rule.starts

@@ -329,3 +329,13 @@ def test_pre_commit_hook_runs_docgen_check(workspace, monkeypatch):
     assert cli(*command[1:]).exit_code == 0
     edit(workspace / "casefiles/2021/2021-yt-001/summons.yaml", "place: 县应急管理局三楼会议室\n", "")
     assert cli(*command[1:]).exit_code == 1
+
+
+def test_blacklist_rule_errors_are_located(workspace, run):
+    rules = workspace / "rules.yaml"
+    edit(rules, "  units: units\n", "  units: kind\n")
+    result = run("check", "--json")
+    assert result.exit_code == 1
+    [error] = json.loads(result.stdout)["errors"]
+    assert (error["file"], error["field"], error["line"]) == ("rules.yaml", "blacklist.units", line_of(rules, "units: kind"))
+    assert "列表" in error["message"] and "kind" in error["message"]
