@@ -43,8 +43,8 @@ def init(path: Path, **options):
     """在 PATH（默认当前目录）建立工作区：office.yaml、rules.yaml、templates/、casefiles/、archive/。
 
     office.yaml 按选项填写本办名称、发文字号代字、全宗号、制度名称和联系人；在终端中运行且未给出时逐项询问。
-    rules.yaml 是期限规则样例（石泉县十项制度和省巡查办法），请对照本县制度核对修改。
-    已存在的文件不会被覆盖。
+
+    rules.yaml 是期限规则样例（石泉县十项制度和省巡查办法），请对照本县制度核对修改。已存在的文件不会被覆盖。
 
     \b
     例：docgen init 汉阴安委办 --name 汉阴县安全生产委员会办公室 --prefix 汉安委办 \\
