@@ -106,7 +106,7 @@ def _run(searcher, parsed, types, options, limit, sort, marks) -> Results:
         order = [(d, None) for d in engine.newest(docs, limit)]
     fmt = results.formatter(marks)
     hits = [results.Hit(searcher.stored_fields(d), score, p.terms, fmt) for d, score in order]
-    return Results(len(docs), hits)
+    return Results(engine.count(docs), hits)
 
 
 def backend(index_dir) -> Backend:

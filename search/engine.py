@@ -1,97 +1,182 @@
-"""Evaluating Whoosh queries as sets of document numbers, and putting hits in order.
+"""Evaluating Whoosh queries as sets of documents, and putting hits in order.
 
 Whoosh's own ``searcher.search`` scores every matching document in Python, a cost paid per
 hit however few are shown. Here a query is evaluated as a set, through the public matcher
 API (``reader.postings``, ``skip_to``, ``value_as("positions")``), narrowing as it goes:
-each part is evaluated only within the documents the previous parts left, and a long
+each part of an ``And`` is evaluated within what the previous parts left, and a long
 posting list is probed for those few documents instead of read whole. Ranking then
 orders the set; it never adds to it.
 
+A set is a Python int used as a byte map (byte *i* is 1 when document *i* is in it): And,
+Or, And-not and counting (``int.bit_count``) run in C over one byte a document, and a
+posting list becomes one with a single C-level scatter.
+
 A ``Phrase`` of bigrams is decided exactly: its tiles (bigrams at offsets 0, 2, 4 … and
 the last) must all be present, then their positions must line up in one document.
+
+The sets of terms and phrases are kept per index reader (readers are kept open between
+searches, see ``search.index``), as a search engine's filter cache does: an inspector's
+next query usually shares words with the last one. A reader is replaced after every
+commit, and its cache with it.
 """
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict, deque
+from itertools import repeat
+
 from whoosh import query as wq
 
-# Read a posting list whole when it is at most this many times longer than the candidate
-# set; otherwise look the candidates up in it one by one (skip_to).
+# Probe a posting list for the candidates instead of reading it whole when it is this many
+# times longer than the candidate set.
 PROBE_RATIO = 8
-SMALL_SORT = 3000          # sets up to this size are put in date order directly
+SMALL_SORT = 2000          # sets up to this size are put in date order directly
+CACHED_SETS = 256          # term and phrase sets kept per reader
+
+DocSet = int
 
 
 def _text(term) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
+class _ReaderCache:
+    """What is worth keeping while a reader stays open."""
+
+    def __init__(self, reader):
+        self.sets: OrderedDict = OrderedDict()
+        self.n = reader.doc_count_all()
+        if reader.has_deletions():
+            marks = bytearray(self.n)
+            deque(map(marks.__setitem__, reader.all_doc_ids(), repeat(1)), 0)
+        else:
+            marks = b"\x01" * self.n
+        self.live: DocSet = int.from_bytes(marks, "little")
+        self.dates: dict[int, int] = {}
+        self.column = reader.column_reader("date") if self.n else None
+        self.months = sorted((_text(t) for t in reader.lexicon("month")), reverse=True)
+
+    def date(self, docnum: int) -> int:
+        """A document's date as 20210305 (0 when undated)."""
+        d = self.dates.get(docnum)
+        if d is None:
+            d = self.dates[docnum] = (self.column[docnum] or 0) if self.column is not None else 0
+        return d
+
+
+_caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 class Engine:
-    """Set algebra over one searcher; caches posting sets for the duration of a query."""
+    """Set algebra over one searcher's reader."""
 
     def __init__(self, searcher):
         self.searcher = searcher
         self.reader = searcher.reader()
-        self._sets: dict = {}
-        self._universe: set[int] | None = None
-        self._date = None
+        cache = _caches.get(self.reader)
+        if cache is None:
+            cache = _caches[self.reader] = _ReaderCache(self.reader)
+        self.cache = cache
+        self.n = cache.n
+
+    # --- sets --------------------------------------------------------------------------------
+
+    def universe(self) -> DocSet:
+        return self.cache.live
+
+    def count(self, docs: DocSet) -> int:
+        return docs.bit_count()
+
+    def _from_ids(self, ids) -> DocSet:
+        marks = bytearray(self.n)
+        deque(map(marks.__setitem__, ids, repeat(1)), 0)
+        return int.from_bytes(marks, "little")
+
+    def members(self, docs: DocSet) -> list[int]:
+        """Document numbers in a set, ascending."""
+        if not docs:
+            return []
+        raw = docs.to_bytes(self.n, "little")
+        out, find = [], raw.find
+        i = find(1)
+        while i >= 0:
+            out.append(i)
+            i = find(1, i + 1)
+        return out
+
+    def _remember(self, key, docs: DocSet) -> DocSet:
+        sets = self.cache.sets
+        sets[key] = docs
+        if len(sets) > CACHED_SETS:
+            sets.popitem(last=False)
+        return docs
+
+    def _recall(self, key):
+        sets = self.cache.sets
+        if key in sets:
+            sets.move_to_end(key)
+            return sets[key]
+        return None
 
     # --- leaves ------------------------------------------------------------------------------
-
-    def universe(self) -> set[int]:
-        if self._universe is None:
-            self._universe = set(self.reader.all_doc_ids())
-        return self._universe
 
     def df(self, fieldname: str, text: str) -> int:
         return self.reader.doc_frequency(fieldname, text)
 
-    def term(self, fieldname: str, text: str, within: set[int] | None = None) -> set[int]:
+    def term(self, fieldname: str, text: str, within: DocSet | None = None) -> DocSet:
         """Documents holding a term (deleted ones excluded), within ``within`` if given."""
         key = (fieldname, text)
-        if key in self._sets:
-            found = self._sets[key]
-            return found if within is None else found & within
-        n = self.df(fieldname, text)
-        if not n:
-            return set()
-        if within is not None and len(within) * PROBE_RATIO < n:
-            return self._probe(fieldname, text, within)
-        m = self.reader.postings(fieldname, text)
-        found = set()
-        add = found.add
-        while m.is_active():
-            add(m.id())
-            m.next()
-        self._sets[key] = found
+        found = self._recall(key)
+        if found is None:
+            n = self.df(fieldname, text)
+            if not n:
+                return 0
+            if within is not None and within.bit_count() * PROBE_RATIO < n:
+                return self._probe(fieldname, text, within)
+            ids = []
+            add = ids.append
+            m = self.reader.postings(fieldname, text)
+            while m.is_active():
+                add(m.id())
+                m.next()
+            found = self._remember(key, self._from_ids(ids))
         return found if within is None else found & within
 
-    def _probe(self, fieldname: str, text: str, cands: set[int]) -> set[int]:
+    def _probe(self, fieldname: str, text: str, cands: DocSet) -> DocSet:
         m = self.reader.postings(fieldname, text)
-        found = set()
-        for d in sorted(cands):
+        found = []
+        for d in self.members(cands):
             if not m.is_active():
                 break
             m.skip_to(d)
             if m.is_active() and m.id() == d:
-                found.add(d)
-        return found
+                found.append(d)
+        return self._from_ids(found)
 
-    def phrase(self, fieldname: str, grams: list[str], within: set[int] | None = None) -> set[int]:
+    def phrase(self, fieldname: str, grams: list[str], within: DocSet | None = None) -> DocSet:
         """Documents where ``grams`` occur at consecutive positions of ``fieldname``."""
+        key = (fieldname, tuple(grams))
+        found = self._recall(key)
+        if found is not None:
+            return found if within is None else found & within
         last = len(grams) - 1
         offsets = list(range(0, last + 1, 2))
         if offsets[-1] != last:
             offsets.append(last)
         tiles = sorted(((grams[o], o) for o in offsets), key=lambda t: self.df(fieldname, t[0]))
-        cands = within
+        # Every tile must be present; narrow within the caller's set only when that is
+        # cheaper than finding the phrase's own set, which is then kept.
+        narrow = within is not None and within.bit_count() * PROBE_RATIO < self.df(fieldname, tiles[0][0])
+        cands = within if narrow else None
         for gram, _ in tiles:
             cands = self.term(fieldname, gram, cands)
             if not cands:
-                return set()
+                return 0
         # Positions of each tile, rarest first, shifted back to where the phrase would start.
         matchers = [(self.reader.postings(fieldname, gram), o) for gram, o in tiles]
-        found = set()
-        for d in sorted(cands):
+        hits = []
+        for d in self.members(cands):
             starts = None
             for m, o in matchers:
                 m.skip_to(d)
@@ -100,12 +185,15 @@ class Engine:
                 if not starts:
                     break
             if starts:
-                found.add(d)
-        return found
+                hits.append(d)
+        found = self._from_ids(hits)
+        if not narrow:
+            self._remember(key, found)
+        return found if within is None else found & within
 
     # --- queries --------------------------------------------------------------------------
 
-    def docs(self, q, within: set[int] | None = None) -> set[int]:
+    def docs(self, q, within: DocSet | None = None) -> DocSet:
         """The documents matching a Whoosh query (within ``within`` if given)."""
         if isinstance(q, wq.Term):
             return self.term(q.fieldname, q.text, within)
@@ -116,25 +204,25 @@ class Engine:
             for sub in sorted(q.subqueries, key=self._cost):
                 result = self.docs(sub, result)
                 if not result:
-                    return set()
+                    return 0
             return result if result is not None else self.universe()
         if isinstance(q, wq.Or):
-            out: set[int] = set()
+            out = 0
             for sub in q.subqueries:
                 out |= self.docs(sub, within)
             return out
         if isinstance(q, wq.Not):
             base = within if within is not None else self.universe()
-            return base - self.docs(q.query, base)
+            return base & ~self.docs(q.query, base)
         if isinstance(q, wq.Every):
-            return set(within) if within is not None else self.universe()
+            return within if within is not None else self.universe()
         if isinstance(q, wq.Prefix):
-            out = set()
+            out = 0
             for t in self.reader.expand_prefix(q.fieldname, q.text):
                 out |= self.term(q.fieldname, _text(t), within)
             return out
         # Anything else (NumericRange …): Whoosh's own matcher.
-        found = set(q.matcher(self.searcher).all_ids()) if q.estimate_size(self.reader) else set()
+        found = self._from_ids(q.matcher(self.searcher).all_ids()) if q.estimate_size(self.reader) else 0
         return found if within is None else found & within
 
     def _cost(self, q) -> float:
@@ -150,32 +238,31 @@ class Engine:
             return min(self._cost(s) for s in q.subqueries)
         if isinstance(q, (wq.Not, wq.Every)):
             return float("inf")
-        return self.reader.doc_count_all() / 2
+        return self.n / 2
 
     # --- order ------------------------------------------------------------------------------
 
-    def date_of(self, docnum: int) -> int:
-        if self._date is None:
-            self._date = self.reader.column_reader("date")
-        return self._date[docnum] or 0
-
-    def newest(self, docs: set[int], k: int | None) -> list[int]:
-        """Up to ``k`` of ``docs``, newest first (undated last, then by document number)."""
-        if not docs:
+    def newest(self, docs: DocSet, k: int | None) -> list[int]:
+        """Up to ``k`` of ``docs``, newest first (undated last; then by document number)."""
+        count = docs.bit_count()
+        if not count:
             return []
-        if k is None or len(docs) <= SMALL_SORT:
-            return sorted(docs, key=lambda d: (self.date_of(d), d), reverse=True)[:k]
+        date = self.cache.date
+        if k is None or count <= SMALL_SORT:
+            return sorted(self.members(docs), key=lambda d: (date(d), d), reverse=True)[:k]
         # Large sets: month by month from the newest, stopping once k are found.
         out: list[int] = []
-        for month in sorted(map(_text, self.reader.lexicon("month")), reverse=True):
+        seen = 0
+        for month in self.cache.months:
             inside = self.term("month", month, docs)
-            out += sorted(inside, key=lambda d: (self.date_of(d), d), reverse=True)
-            if len(out) >= k:
-                return out[:k]
-        dated = set(out)
-        return (out + sorted((d for d in docs if d not in dated), reverse=True))[:k]
+            if inside:
+                seen |= inside
+                out += sorted(self.members(inside), key=lambda d: (date(d), d), reverse=True)
+                if len(out) >= k:
+                    return out[:k]
+        return (out + self.members(docs & ~seen)[::-1])[:k]      # undated ones last
 
-    def ranked(self, docs: set[int], boosts, k: int | None) -> list[tuple[int, float]]:
+    def ranked(self, docs: DocSet, boosts, k: int | None) -> list[tuple[int, float]]:
         """(docnum, score) of up to ``k`` of ``docs``, best first, newest first within a
         score: 1, plus each boost whose query the document matches."""
         groups = {1.0: docs}
@@ -183,13 +270,13 @@ class Engine:
             found = self.docs(q, docs)
             if not found:
                 continue
-            split: dict[float, set[int]] = {}
+            split: dict[float, DocSet] = {}
             for score, group in groups.items():
                 inside = group & found
                 if inside:
-                    split[score + extra] = split.get(score + extra, set()) | inside
-                if len(inside) < len(group):
-                    split[score] = split.get(score, set()) | (group - inside)
+                    split[score + extra] = split.get(score + extra, 0) | inside
+                if inside != group:
+                    split[score] = split.get(score, 0) | (group & ~found)
             groups = split
         out: list[tuple[int, float]] = []
         for score in sorted(groups, reverse=True):

@@ -21,6 +21,7 @@ Documents come from the archive as plain dicts (``archive_id``, ``number``, ``ti
 from __future__ import annotations
 
 import datetime as _dt
+import atexit
 import json
 import os
 import secrets
@@ -247,26 +248,44 @@ def _open(index_dir: Path, pointer: dict | None = None):
 
 
 # Open searchers, per thread and index folder: opening one reads every segment's term
-# table, much of a short query's time. Whoosh's ``refresh`` brings one up to date after
-# a commit, keeping the segments that did not change; a rebuild changes the pointer's name.
+# table, much of a short query's time. One is reopened after any commit (its generation
+# is no longer the latest) or rebuild (the pointer names another index). Not with
+# Whoosh's ``refresh``: in 2.7.5 it carries the old segments' readers, deletions and all,
+# into the new reader.
 _cached = threading.local()
+_every_cache: list[dict] = []        # each thread's, to close them all at exit
+
+
+@atexit.register
+def _close_all() -> None:
+    for cache in _every_cache:
+        for _, searcher in cache.values():
+            _close(searcher)
+        cache.clear()
+
+
+def _thread_cache() -> dict:
+    cache = getattr(_cached, "searchers", None)
+    if cache is None:
+        cache = _cached.searchers = {}
+        _every_cache.append(cache)
+    return cache
 
 
 def _searcher(index_dir: Path):
     """(searcher, None) on the live index, else (None, why in Chinese)."""
-    cache = _cached.__dict__.setdefault("searchers", {})
+    cache = _thread_cache()
     key = str(index_dir.resolve())
     pointer = _pointer(index_dir)
     name = (pointer or {}).get("name")
     entry = cache.pop(key, None)
     if entry is not None:
-        if entry[0] == name and pointer.get("schema") == SCHEMA_VERSION:
-            try:
-                searcher = entry[1].refresh()
-                cache[key] = (name, searcher)
-                return searcher, None
-            except Exception:
-                pass
+        try:
+            if entry[0] == name and pointer.get("schema") == SCHEMA_VERSION and entry[1].up_to_date():
+                cache[key] = entry
+                return entry[1], None
+        except Exception:
+            pass
         _close(entry[1])
     ix, problem = _open(index_dir, pointer)
     if ix is None:
@@ -288,7 +307,7 @@ def _close(searcher) -> None:
 
 def forget(index_dir) -> None:
     """Close this thread's open searcher on an index folder (tests, and before deleting it)."""
-    entry = _cached.__dict__.setdefault("searchers", {}).pop(str(Path(index_dir).resolve()), None)
+    entry = _thread_cache().pop(str(Path(index_dir).resolve()), None)
     if entry is not None:
         _close(entry[1])
 
