@@ -577,3 +577,20 @@ def test_search_does_not_load_jieba(ix):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_search_indexes_items_an_interrupted_import_left_out(run, workspace):
+    """M2: the item folder is there but the process died before indexing it; the next
+    `docgen search` notices (archive ids against the index) and indexes it."""
+    seeds = sorted((ROOT / "imports").glob("0*.txt"))
+    items = [json.loads(run("archive", "import", s, "--json", "--date", "2021-06-01", "--title", "导入的文件")
+                        .stdout)[0]["archive_id"] for s in seeds[:2]]
+    index_dir = workspace / "archive" / ".index"
+    si.delete_documents(index_dir, [items[1]])          # as if killed before indexing
+    before = si.doc_count(index_dir)
+    r = run("search", "安全", "--json", "--limit", "50")
+    assert r.exit_code == 0, r.output
+    assert {h["archive_id"] for h in json.loads(r.stdout)["hits"]} == set(items)
+    assert "补编" in r.stderr and items[1] in r.stderr and before == 1
+    r = run("search", "安全", "--json")
+    assert "补编" not in r.stderr                        # once is enough
