@@ -76,28 +76,10 @@ class WhooshBackend:
 def _run(searcher, parsed, types, options, limit, sort, marks) -> Results:
     from whoosh.query import And
 
-    from search import analysis, query as sq, results
+    from search import query as sq, results
     from search.engine import Engine
-    reader = searcher.reader()
-    names = [t.decode("utf-8") if isinstance(t, bytes) else t for t in reader.lexicon("type_name")]
-
-    def words(run: str) -> list[str]:
-        """A literal split into the title words the index knows (forward maximum matching),
-        so that no jieba dictionary is loaded to search."""
-        out, i = [], 0
-        while i < len(run):
-            for size in range(min(sq.MAX_WORD, len(run) - i), 0, -1):
-                w = run[i:i + size]
-                if ("words", w) in reader:
-                    out.append(w)
-                    i += size
-                    break
-            else:
-                return []                   # a character no title word holds: no word boost
-        return out
-
-    p = sq.plan(parsed, types=types, type_names=names, words=words, **options)
     engine = Engine(searcher)
+    p = sq.plan(parsed, types=types, type_names=engine.type_names(), words=engine.words, **options)
     docs = engine.docs(And([p.filter, p.match]) if p.filter is not None else p.match)
     sort = sort or ("relevance" if p.has_text else "date")
     if sort == "relevance":

@@ -53,9 +53,17 @@ class _ReaderCache:
         else:
             marks = b"\x01" * self.n
         self.live: DocSet = int.from_bytes(marks, "little")
+        self.df: dict = {}
+        self.known: dict = {}
+        self._type_names: list[str] | None = None
         self.dates: dict[int, int] = {}
         self.column = reader.column_reader("date") if self.n else None
         self.months = sorted((_text(t) for t in reader.lexicon("month")), reverse=True)
+
+    def type_names(self, reader) -> list[str]:
+        if self._type_names is None:
+            self._type_names = [_text(t) for t in reader.lexicon("type_name")]
+        return self._type_names
 
     def date(self, docnum: int) -> int:
         """A document's date as 20210305 (0 when undated)."""
@@ -122,7 +130,35 @@ class Engine:
     # --- leaves ------------------------------------------------------------------------------
 
     def df(self, fieldname: str, text: str) -> int:
-        return self.reader.doc_frequency(fieldname, text)
+        key = (fieldname, text)
+        n = self.cache.df.get(key)
+        if n is None:
+            n = self.cache.df[key] = self.reader.doc_frequency(fieldname, text)
+        return n
+
+    def type_names(self) -> list[str]:
+        """The document type names the index holds."""
+        return self.cache.type_names(self.reader)
+
+    def words(self, run: str, longest: int = 4) -> list[str]:
+        """A literal split into the title words the index knows (forward maximum matching,
+        words of up to ``longest`` characters), or [] if some part is no title word: no
+        jieba dictionary is loaded to search."""
+        known = self.cache.known
+        out, i = [], 0
+        while i < len(run):
+            for size in range(min(longest, len(run) - i), 0, -1):
+                w = run[i:i + size]
+                hit = known.get(w)
+                if hit is None:
+                    hit = known[w] = self.df("words", w) > 0
+                if hit:
+                    out.append(w)
+                    i += size
+                    break
+            else:
+                return []
+        return out
 
     def term(self, fieldname: str, text: str, within: DocSet | None = None) -> DocSet:
         """Documents holding a term (deleted ones excluded), within ``within`` if given."""

@@ -43,17 +43,18 @@ from search import analysis
 from search.source import Source
 
 # Bump whenever fields or analysis change: an index of another version is rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 POINTER = "current.json"
 LOCK_NAME = ".write.lock"
 NAME_PREFIX = "docgen-"
 WRITE_TIMEOUT = 120.0           # seconds a writer waits for another one
 PROGRESS_EVERY = 10000
-# A rebuild commits a segment every CHUNK_CHARS characters of text: Whoosh keeps a
-# segment's postings in memory until its commit and, past its limit, spills them to disk
-# one pickle per posting, which would double the build time. About 200 bytes a posting
-# and 0.75 postings a character: a chunk holds ~150 MB.
-CHUNK_CHARS = 1_000_000
+# A rebuild commits a segment every CHUNK_CHARS characters of text (per process): Whoosh
+# keeps a segment's postings in memory until its commit and, past its limit, spills them
+# to disk one pickle per posting, which makes a build nearly twice as slow. About 140
+# bytes a posting and 0.8 postings a character: a chunk holds ~150 MB, and the builder
+# (jieba's dictionary included) stays under 300 MB.
+CHUNK_CHARS = 1_300_000
 CHUNK_LIMITMB = 512             # never reached by one chunk: no spilling
 SMALL_SEGMENT = 500             # segments written by issuing are merged once this small
 
@@ -79,7 +80,7 @@ class Codec(W3Codec):
 
 
 def codec() -> Codec:
-    return Codec(blocklimit=128, compression=0)
+    return Codec(blocklimit=128, compression=1)
 
 
 # compound=False: Whoosh reads a compound segment by copying each of its files into memory
@@ -88,23 +89,44 @@ WRITER_ARGS = dict(limitmb=CHUNK_LIMITMB, compound=False)
 
 
 class PositionsFormat(Positions):
-    """Positions stored as a flat array of unsigned ints: Whoosh's default pickles a list
-    of deltas per posting, several times slower to write and to read."""
+    """Positions as a flat array of 16-bit unsigned ints (32-bit, after a marker byte, for
+    the rare document longer than 65,535 characters): Whoosh's default pickles a list of
+    deltas per posting, several times slower to write and to read."""
 
     def encode(self, poslist):
-        return array("I", poslist).tobytes()
+        if poslist[-1] < 65536:
+            return array("H", poslist).tobytes()
+        return b"I" + array("I", poslist).tobytes()
 
     def decode_positions(self, valuestring):
-        return array("I", valuestring).tolist()
+        if len(valuestring) % 2:
+            return array("I", valuestring[1:]).tolist()
+        return array("H", valuestring).tolist()
 
     def decode_frequency(self, valuestring):
-        return len(valuestring) // 4
+        return len(valuestring) // 4 if len(valuestring) % 2 else len(valuestring) // 2
 
     def decode_weight(self, valuestring):
         return self.decode_frequency(valuestring) * self.field_boost
 
     def combine(self, vs):
         return self.encode(sorted({p for v in vs for p in self.decode_positions(v)}))
+
+
+# Term bytes shared between documents: a posting waits in memory until its segment is
+# written, and one bytes object per distinct bigram instead of per posting is a fifth of
+# that memory.
+_TERM_BYTES: dict[str, bytes] = {}
+_ONE_POSITION = [array("H", [p]).tobytes() for p in range(65536)]
+
+
+def _term_bytes(gram: str) -> bytes:
+    b = _TERM_BYTES.get(gram)
+    if b is None:
+        if len(_TERM_BYTES) > 1_000_000:
+            _TERM_BYTES.clear()
+        b = _TERM_BYTES[gram] = gram.encode("utf-8")
+    return b
 
 
 class GramField(FieldType):
@@ -117,10 +139,13 @@ class GramField(FieldType):
 
     def index(self, value, **kwargs):
         # In term order: Whoosh sorts a segment's postings before writing them, and
-        # runs that are already sorted make that sort several times cheaper.
+        # runs that are already sorted make that sort cheaper. Most bigrams occur once in
+        # a document: their one position is looked up, not encoded.
         grams = analysis.grams(value)
-        return [(gram.encode("utf-8"), len(grams[gram]), 1.0, array("I", grams[gram]).tobytes())
-                for gram in sorted(grams)]
+        encode, one, term = self.format.encode, _ONE_POSITION, _TERM_BYTES.get
+        return [(term(g) or _term_bytes(g), len(ps), 1.0,
+                 one[ps[0]] if len(ps) == 1 and ps[0] < 65536 else encode(ps))
+                for g, ps in sorted(grams.items())]
 
 
 class WordsField(FieldType):
@@ -396,12 +421,12 @@ def _remove_other_indexes(index_dir: Path, keep: str) -> None:
                 pass
 
 
-def _chunks(docs: Iterable[dict]) -> Iterator[list[dict]]:
+def _chunks(docs: Iterable[dict], limit: int) -> Iterator[list[dict]]:
     chunk, size = [], 0
     for doc in docs:
         chunk.append(doc)
         size += len(doc.get("text") or "") + len(doc.get("title") or "") + 64
-        if size >= CHUNK_CHARS:
+        if size >= limit:
             yield chunk
             chunk, size = [], 0
     if chunk:
@@ -418,7 +443,7 @@ def _build(index_dir: Path, docs: Iterable[dict], *, procs: int = 1,
     ix = wix.create_in(str(index_dir), schema(), indexname=name)
     n = 0
     try:
-        for chunk in _chunks(docs):
+        for chunk in _chunks(docs, CHUNK_CHARS * procs):
             if procs > 1:   # each process writes a segment of its share of the chunk
                 w = ix.writer(procs=procs, multisegment=True, batchsize=max(1, len(chunk) // (procs * 4)),
                               codec=codec(), **WRITER_ARGS)

@@ -44,7 +44,6 @@ FIELD_EXAMPLES = {"type": "type:summons", "year": "year:2021", "unit": "unit:城
 # Ranking: for each query word, a document whose 文号 (or archive id) is that word gains
 # 16, whose title contains it 8, whose title has it as whole words 4, whose type it names 2.
 EXACT_BOOST, TITLE_BOOST, WORD_BOOST, TYPE_BOOST = 16.0, 8.0, 4.0, 2.0
-MAX_WORD = 8          # longest word tried when segmenting a query against the title words
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -266,11 +265,12 @@ def plan(parsed: Parsed, *, types: Mapping[str, str] = {}, type_names=(), words=
     boosts = []
     for text in terms:
         boosts.append((EXACT_BOOST, _term("exact", text)))
-        boosts.append((TITLE_BOOST, literal("title", text)))
+        in_title = literal("title", text)
+        boosts.append((TITLE_BOOST, in_title))
+        # Whole words of the title: only where the title holds the literal at all.
         ws = [w for run in text.split(" ") for w in (words(run) if words else [])]
         if ws:
-            boosts.append((WORD_BOOST, And([_term("words", w) for w in ws]) if len(ws) > 1
-                           else _term("words", ws[0])))
+            boosts.append((WORD_BOOST, And([in_title] + [_term("words", w) for w in ws])))
         named = type_query(text, types, type_names)
         if named is not None:
             boosts.append((TYPE_BOOST, named))
