@@ -13,7 +13,11 @@ dc:subject → /Subject and dc:description, cp:keywords → /Keywords and pdf:Ke
 Two quirks, left alone: keywords are split on spaces, commas and semicolons and re-joined
 with ", " ("石安委办〔2021〕16号; 2021-001" → "石安委办〔2021〕16号, 2021-001"); and /CreationDate
 is written as "D:20211026093000Z'", which pypdf's `metadata.creation_date` refuses to parse
-(read `xmp_metadata.xmp_create_date` instead). See packaging/fonts/README.md for the fonts.
+(read `xmp_metadata.xmp_create_date` instead).
+
+Fonts: LibreOffice runs with a fontconfig configuration written for the run (docgen.fonts), so
+the faces do not depend on system-wide alias files, and an office's own fonts (a workspace's
+fonts/ folder) win over the free stand-ins.
 
 Hanging punctuation (标点溢出边界): LibreOffice 7.4 lets a closing mark at a line's end hang
 into the margin, but on a justified line it lays the mark out and then, depending on the line's
@@ -38,6 +42,7 @@ import zipfile
 from pathlib import Path
 
 from docgen.errors import DocgenError
+from docgen.fonts import write_configuration
 from docgen.fsio import atomic_write
 
 # SelectPdfVersion 2 = PDF/A-2b, which also forces every font to be embedded. The JSON form
@@ -57,10 +62,12 @@ def find_soffice() -> str:
 
 
 def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
-            timeout: float = 180) -> list[Path]:
+            timeout: float = 180, fonts: Path | None = None) -> list[Path]:
     """Convert each .docx to <stem>.pdf (beside it, or in out_dir); return the PDF paths in
     input order. One LibreOffice run for all files; `timeout` (seconds) bounds that run.
-    All or nothing: if any file fails, no PDF is written and DocgenError names the failures.
+    `fonts` is a folder of the office's own font files (a workspace's fonts/), used before
+    any stand-in. All or nothing: if any file fails, no PDF is written and DocgenError names
+    the failures.
     """
     sources = [Path(p) for p in docx_paths]
     if not sources:
@@ -91,7 +98,8 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
                "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
                "--nolockcheck", "--convert-to", _FILTER, "--outdir", str(outdir),
                *map(str, inputs)]
-        returncode, output = _run(cmd, timeout, sources)
+        env = {**os.environ, "FONTCONFIG_FILE": str(write_configuration(work / "fonts.conf", fonts))}
+        returncode, output = _run(cmd, timeout, sources, env)
 
         failed, problems = [], []
         for i, src in enumerate(sources):
@@ -170,12 +178,12 @@ def _default_overflow_punct(styles) -> None:
     ppr.insert(position, etree.Element(f"{W}overflowPunct"))
 
 
-def _run(cmd: list[str], timeout: float, sources: list[Path]) -> tuple[int, str]:
+def _run(cmd: list[str], timeout: float, sources: list[Path], env: dict) -> tuple[int, str]:
     """Run LibreOffice in its own process group; on timeout or interruption kill the whole
     group (soffice is a shell script that starts oosplash, which starts soffice.bin)."""
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True, env=env)
     except OSError as exc:
         raise DocgenError(f"无法启动 LibreOffice（{cmd[0]}）：{exc}。请运行 make sysdeps 重新安装。") from exc
     try:
