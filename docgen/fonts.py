@@ -54,7 +54,10 @@ NAMES = (
          "Noto Serif CJK SC", "标题、发文机关标志", weight="bold"),
     Name(gb.FONT_BODY, ("仿宋", "FangSong", "FangSong_GB2312", "方正仿宋_GBK", "方正仿宋简体"),
          "FandolFang", "正文"),
-    Name(gb.FONT_HEI, ("SimHei", "方正黑体_GBK", "方正黑体简体"), "Noto Sans CJK SC", "一级标题、附件标识"),
+    # FandolHei rather than Noto Sans CJK: the Fandol faces share one vertical box (as 中易 仿宋 and
+    # 黑体 do), and LibreOffice's line grid centres each line's box, so a 黑体 heading in Noto
+    # Sans CJK's taller box sat 0.25 mm above the grid of the 仿宋 lines.
+    Name(gb.FONT_HEI, ("SimHei", "方正黑体_GBK", "方正黑体简体"), "FandolHei", "一级标题、附件标识"),
     Name(gb.FONT_KAI, ("楷体", "KaiTi", "KaiTi_GB2312", "方正楷体_GBK", "方正楷体简体"),
          "FandolKai", "二级标题、签发人"),
     Name(gb.FONT_SONG, ("SimSun", "新宋体", "NSimSun"), "Noto Serif CJK SC", "页码"),

@@ -12,7 +12,7 @@ apt_update() { [ -n "$updated" ] || { $SUDO "${APT[@]}" update -qq; updated=1; }
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
-# fontconfig for fc-match/fc-scan; Noto CJK for 黑体, 宋体 and the 小标宋 stand-in;
+# fontconfig for fc-match and fc-scan; Noto Serif CJK for 宋体 and the 小标宋 stand-in;
 # Liberation Serif for Times New Roman (same metrics).
 for p in fontconfig fonts-noto-cjk fonts-liberation2; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q ' installed$' || need+=("$p")
@@ -22,10 +22,10 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO "${APT[@]}" install -y -qq --no-install-recommends "${need[@]}"
 fi
 
-# FandolFang (仿宋) and FandolKai (楷体), GB2312-complete: only their two OTF files, taken from
-# the Debian package texlive-lang-chinese (downloaded and unpacked, not installed, so no TeX).
+# FandolFang (仿宋), FandolKai (楷体) and FandolHei (黑体), GB2312-complete: only their OTF files, from
+# the Debian package texlive-lang-chinese (downloaded and unpacked, not installed: no TeX).
 if [ "$(id -u)" -eq 0 ]; then fontdir=/usr/local/share/fonts/fandol; else fontdir="${XDG_DATA_HOME:-$HOME/.local/share}/fonts/fandol"; fi
-fandol=(FandolFang-Regular.otf FandolKai-Regular.otf)
+fandol=(FandolFang-Regular.otf FandolKai-Regular.otf FandolHei-Regular.otf)
 missing=""
 for f in "${fandol[@]}"; do [ -s "$fontdir/$f" ] || missing=1; done
 if [ -n "$missing" ]; then

@@ -86,12 +86,11 @@ def test_body_in_fangsong_and_level2_headings_in_kaiti(stock):
     found = faces(stock)
     assert face_of(found, BODY[:20]) == {"FandolFang-Regular"}
     assert face_of(found, "（一）" + HEADING2) == {"FandolKai-Regular"}
-    [hei] = face_of(found, "一、" + HEADING1)
-    assert hei.startswith("NotoSansCJK")                       # 黑体
+    assert face_of(found, "一、" + HEADING1) == {"FandolHei-Regular"}
     [title] = face_of(found, TITLE)
     assert title.startswith("NotoSerifCJK") and "Bold" in title  # 小标宋
     listed = pdffonts(stock)
-    for face in ("FandolFang-Regular", "FandolKai-Regular", hei, title):
+    for face in ("FandolFang-Regular", "FandolKai-Regular", "FandolHei-Regular", title):
         assert re.search(r"\s+yes\s+yes\s+yes\s+\d+\s+\d+$", listed[face]), listed[face]  # embedded
 
 
@@ -171,7 +170,7 @@ def test_docgen_fonts_reports_faces_and_substitutes(own):
     assert Path(report["仿宋_GB2312"]["file"]).parent == root / "fonts"
     assert (report["楷体_GB2312"]["family"], report["楷体_GB2312"]["substitute"]) == ("FandolKai", True)
     assert (report["方正小标宋简体"]["family"], report["方正小标宋简体"]["style"]) == ("Noto Serif CJK SC", "Bold")
-    assert report["黑体"]["family"] == "Noto Sans CJK SC"
+    assert report["黑体"]["family"] == "FandolHei"
     assert report["Times New Roman"]["family"] == "Liberation Serif"
     assert all(not f["own"] for name, f in report.items() if name != "仿宋_GB2312")
 
