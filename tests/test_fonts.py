@@ -12,12 +12,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 from pypdf import PdfReader
 
-from conftest import REPO, part
+from conftest import REPO, one_document_workspace, part
 from docgen import fonts
-from docgen.casefile import load_case
 from docgen.render import Renderer, render_case, typeset
 from docgen.workspace import Workspace
 
@@ -33,18 +31,10 @@ HEADING2 = "突出重点行业领域"
 
 
 def make_workspace(root: Path) -> Workspace:
-    root.mkdir(parents=True)
-    shutil.copy(REPO / "office.yaml", root)
-    shutil.copytree(REPO / "templates", root / "templates")
-    folder = root / "casefiles" / "2021" / CASE
-    folder.mkdir(parents=True)
-    (folder / "case.yaml").write_text(yaml.safe_dump(
-        {"title": "字体测试", "kind": "通知", "opened": "2021-10-20"}, allow_unicode=True), "utf-8")
     body = [BODY, {"heading": HEADING1, "body": [BODY, {"heading": HEADING2, "body": [BODY]}]}]
-    (folder / "notice.yaml").write_text(yaml.safe_dump(
-        {"type": "notice", "title": TITLE, "date": "2021-10-26", "recipients": "各镇人民政府",
-         "body": body}, allow_unicode=True, sort_keys=False), "utf-8")
-    return Workspace(root)
+    return Workspace(one_document_workspace(
+        root, CASE, {"title": "字体测试", "kind": "通知", "opened": "2021-10-20"}, "notice",
+        {"type": "notice", "title": TITLE, "date": "2021-10-26", "recipients": "各镇人民政府", "body": body}))
 
 
 def render_pdf(ws: Workspace) -> tuple[Path, Path]:

@@ -21,10 +21,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-import yaml
 from lxml import etree
 
-from conftest import REPO, W
+from conftest import REPO, W, one_document_workspace
 from docgen import gbt9704 as gb
 from docgen.casefile import all_case_ids, load_case
 from docgen.render import Renderer, render_case, typeset
@@ -180,23 +179,16 @@ def _stress_table() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def stress(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("stress") / "ws"
-    root.mkdir()
-    shutil.copy(REPO / "office.yaml", root)
-    shutil.copytree(REPO / "templates", root / "templates")
-    folder = root / "casefiles" / "2021" / "2021-tb-901"
-    folder.mkdir(parents=True)
-    (folder / "case.yaml").write_text(yaml.safe_dump(
-        {"title": "标点压力测试", "kind": "通报", "opened": "2021-10-20"}, allow_unicode=True), "utf-8")
     # 抄送 lines hold 30 characters after the indent, then 27 (4号, one character in, wrapped
     # lines after 抄送：): a comma that does not fit, one that ends a line exactly, and the
     # final full stop that does not fit.
     cc = [_run("banji", k, n) for k, n in enumerate([4] * 5 + [2] + [4] * 10 + [2])]
-    (folder / "bulletin.yaml").write_text(yaml.safe_dump(
+    root = one_document_workspace(
+        tmp_path_factory.mktemp("stress") / "ws", "2021-tb-901",
+        {"title": "标点压力测试", "kind": "通报", "opened": "2021-10-20"}, "bulletin",
         {"type": "bulletin", "title": "关于安全生产检查情况的通报", "date": "2021-10-26",
          "recipients": "各镇人民政府，县安委会各成员单位", "kind": "情况", "units": ["消防公司"],
-         "body": _stress_body(), "hazards": _stress_table(), "attachments": ["问题隐患清单"], "cc": cc},
-        allow_unicode=True, sort_keys=False), "utf-8")
+         "body": _stress_body(), "hazards": _stress_table(), "attachments": ["问题隐患清单"], "cc": cc})
     ws = Workspace(root)
     renderer = Renderer(ws)
     rendered = render_case(ws, "2021-tb-901", ["bulletin"], root / "out", renderer)
