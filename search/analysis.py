@@ -33,9 +33,8 @@ _OPEN, _CLOSE = r"\[(〔【〖﹝", r"\])〕】〗﹞"
 _NUMBER = re.compile(
     rf"(?:(?<=[\u3400-\u9fff]) )?[{_OPEN}] ?(\d{{4}}) ?[{_CLOSE}](?: ?(\d+) ?号)?")
 _SPACES = re.compile(r" {2,}")
-_CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-CJK_CHAR = re.compile(f"[{_CJK}]")
-CJK_RUN = re.compile(f"[{_CJK}]+")
+# Chinese characters of the basic plane: anchors for finding matches in a snippet quickly.
+CJK_RUN = re.compile("[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 def _number(m: re.Match) -> str:
@@ -123,7 +122,6 @@ DOMAIN_WORDS = (
     "巡查组", "巡查", "限期整改", "整改", "隐患", "重大事故隐患", "通报", "暗访",
     "一岗双责", "党政同责", "联席会议", "联合执法", "有限空间", "危险化学品", "销号",
 )
-_WORD = re.compile(f"[{_CJK}0-9a-z]+")
 _jieba = None
 
 
@@ -164,9 +162,10 @@ def title_words(title: str) -> Iterator[str]:
     what ranking rewards."""
     for line in lines(title):
         for word in _tokenizer().cut(line, HMM=False):
-            if _WORD.fullmatch(word):
+            if word.isalnum():
                 yield word
 
 
 def is_word_char(ch: str) -> bool:
-    return bool(_WORD.fullmatch(ch))
+    """A letter, digit or Chinese character (not punctuation or space)."""
+    return ch.isalnum()
