@@ -55,7 +55,8 @@ class WhooshBackend:
     def search(self, query: str = "", *, types: Mapping[str, str] | None = None, type=None,
                year=None, unit=None, number=None, case=None, date_from=None, date_to=None,
                limit: int | None = 20, sort: str | None = None,
-               marks: tuple[str, str] | str = ("【", "】"), source=None, notify=None) -> Results:
+               marks: tuple[str, str] | str = ("【", "】"), facets=(), source=None,
+               notify=None) -> Results:
         from docgen.errors import DocgenError
         from search import query as sq
         from search.index import read_index
@@ -69,11 +70,14 @@ class WhooshBackend:
         sq.plan(parsed, **options)             # a bad filter is reported before the index is opened
         return read_index(self.index_dir,
                           lambda searcher: _run(searcher, parsed, types or {}, options, limit,
-                                                SORTS[sort], marks),
+                                                SORTS[sort], marks, tuple(facets)),
                           source=source, notify=notify)
 
 
-def _run(searcher, parsed, types, options, limit, sort, marks) -> Results:
+FACETS = ("type", "year")
+
+
+def _run(searcher, parsed, types, options, limit, sort, marks, facets) -> Results:
     from whoosh.query import And
 
     from search import query as sq, results
@@ -88,7 +92,8 @@ def _run(searcher, parsed, types, options, limit, sort, marks) -> Results:
         order = [(d, None) for d in engine.newest(docs, limit)]
     fmt = results.formatter(marks)
     hits = [results.Hit(searcher.stored_fields(d), score, p.terms, fmt) for d, score in order]
-    return Results(engine.count(docs), hits)
+    counts = {name: engine.facet(name, docs) for name in facets if name in FACETS}
+    return Results(engine.count(docs), hits, counts)
 
 
 def backend(index_dir) -> Backend:
@@ -103,7 +108,8 @@ def search(index_dir, query: str = "", **options) -> Results:
     Options: ``type``, ``year``, ``unit``, ``number``, ``case``, ``date_from``, ``date_to``
     (filters, as in the query syntax); ``limit`` (None: every hit); ``sort`` ("relevance",
     the default when there are words, or "date": newest first); ``marks`` (a pair of
-    strings put around each match in snippets, or "html"); ``types`` ({type id: Chinese
+    strings put around each match in snippets, or "html"); ``facets`` (of "type", "year":
+    the hits counted by each value, in ``Results.facets``); ``types`` ({type id: Chinese
     name}, the workspace's declarations, so that 文种 names match); ``source`` (the
     archive, ``search.source.archive_source(root)``: a missing or damaged index is rebuilt
     from it, and items the index lacks are added) and ``notify`` (receives the Chinese

@@ -276,6 +276,15 @@ class Engine:
             return float("inf")
         return self.n / 2
 
+    def facet(self, fieldname: str, docs: DocSet) -> dict[str, int]:
+        """{value: how many of ``docs`` have it} for every value of an ID field."""
+        out = {}
+        for value in (_text(t) for t in self.reader.lexicon(fieldname)):
+            n = (docs & self.term(fieldname, value)).bit_count() if docs else 0
+            if n:
+                out[value] = n
+        return out
+
     # --- order ------------------------------------------------------------------------------
 
     def newest(self, docs: DocSet, k: int | None) -> list[int]:

@@ -8,7 +8,7 @@ Snippets mark exactly what matched: the query's literals are found in the folded
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from whoosh.highlight import Formatter, Fragment, HtmlFormatter, get_text
@@ -51,6 +51,9 @@ class Hit:
 class Results:
     total: int
     hits: list[Hit]
+    # {field: {value: number of hits}} for the fields asked for (the web page's facets);
+    # not part of the JSON of `docgen search`.
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         """The shape of ``docgen search --json`` (and of the web's /api/search)."""

@@ -284,6 +284,18 @@ def test_filters(ix, corpus):
         search(ix, "", date_from="2021-13-45")
 
 
+def test_facets_count_every_hit(ix, corpus):
+    res = search(ix, "隐患", limit=1, facets=("type", "year"))
+    hits = grep(corpus, "隐患")
+    assert res.total == len(hits) and set(res.as_dict()) == {"total", "hits"}
+    by_type, by_year = {}, {}
+    for d in corpus:
+        if d["archive_id"] in hits:
+            by_type[d["type"]] = by_type.get(d["type"], 0) + 1
+            by_year[str(d["date"].year)] = by_year.get(str(d["date"].year), 0) + 1
+    assert res.facets == {"type": by_type, "year": by_year}
+
+
 def test_syntax(ix, corpus):
     a, b, t = grep(corpus, "消防通道堵塞"), grep(corpus, "尾矿库"), grep(corpus, "城关镇")
     assert a and b and t
