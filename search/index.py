@@ -502,6 +502,8 @@ def writer(index_dir, *, source=None, notify: Notify | None = None,
     index_dir = Path(index_dir)
     with write_lock(index_dir, timeout):
         ix, problem = _open(index_dir)
+        if ix is not None:              # what a killed rebuild left behind
+            _remove_other_indexes(index_dir, keep=ix.indexname)
         if ix is None:
             _recreate(index_dir, problem, Source.of(source), notify or _warn)
             ix, problem = _open(index_dir)
@@ -581,15 +583,15 @@ def catch_up(index_dir, source: Source, *, notify: Notify | None = None) -> tupl
     count. Returns (added, dropped)."""
     index_dir, notify = Path(index_dir), notify or _warn
     archive = source.ids()
-    ix, _ = _open(index_dir)
-    if ix is None:
+    searcher, _ = _searcher(index_dir)
+    if searcher is None:
         return 0, 0                     # read_index recreates it from the archive
     try:
-        with ix.searcher() as s:
-            if s.doc_count() == len(archive):
-                return 0, 0
-            have = indexed_ids(s)
+        if searcher.doc_count() == len(archive):
+            return 0, 0
+        have = indexed_ids(searcher)
     except Exception as exc:
+        forget(index_dir)
         if not _is_damage(exc):
             raise
         return 0, 0
