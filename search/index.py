@@ -45,6 +45,7 @@ from search.source import Source
 # Bump whenever fields or analysis change: an index of another version is rebuilt.
 SCHEMA_VERSION = 6
 POINTER = "current.json"
+SEEN = "archive-seen.json"      # the archive as last compared with the index (catch_up)
 LOCK_NAME = ".write.lock"
 NAME_PREFIX = "docgen-"
 WRITE_TIMEOUT = 120.0           # seconds a writer waits for another one
@@ -117,7 +118,7 @@ class PositionsFormat(Positions):
 # written, and one bytes object per distinct bigram instead of per posting is a fifth of
 # that memory.
 _TERM_BYTES: dict[str, bytes] = {}
-_ONE_POSITION = [array("H", [p]).tobytes() for p in range(65536)]
+_ONE_POSITION: list[bytes] = []           # filled when the first document is indexed
 
 
 def _term_bytes(gram: str) -> bytes:
@@ -142,6 +143,8 @@ class GramField(FieldType):
         # runs that are already sorted make that sort cheaper. Most bigrams occur once in
         # a document: their one position is looked up, not encoded.
         grams = analysis.grams(value)
+        if not _ONE_POSITION:
+            _ONE_POSITION.extend(array("H", [p]).tobytes() for p in range(65536))
         encode, one, term = self.format.encode, _ONE_POSITION, _TERM_BYTES.get
         return [(term(g) or _term_bytes(g), len(ps), 1.0,
                  one[ps[0]] if len(ps) == 1 and ps[0] < 65536 else encode(ps))
@@ -579,22 +582,53 @@ def indexed_ids(searcher) -> set[str]:
 def catch_up(index_dir, source: Source, *, notify: Notify | None = None) -> tuple[int, int]:
     """Index the archive items the index lacks and drop the ones the archive no longer has
     (an issue killed between filing and indexing; an item folder removed by hand).
-    Cheap when nothing is missing: the archive's item count against the index's document
-    count. Returns (added, dropped)."""
+    Returns (added, dropped).
+
+    Cheap when nothing changed: the archive folder's modification time (every item added
+    or removed changes it) against the one recorded at the last comparison; then the
+    number of items against the number of indexed documents; only when those differ,
+    the ids."""
     index_dir, notify = Path(index_dir), notify or _warn
-    archive = source.ids()
     searcher, _ = _searcher(index_dir)
     if searcher is None:
         return 0, 0                     # read_index recreates it from the archive
+    stamp = source.stamp() if source.stamp else None
     try:
-        if searcher.doc_count() == len(archive):
+        seen = [stamp, _pointer(index_dir)["name"], searcher.doc_count()]
+        if stamp is not None and _read_seen(index_dir) == seen:
             return 0, 0
-        have = indexed_ids(searcher)
+        archive = source.ids()
+        have = indexed_ids(searcher) if searcher.doc_count() != len(archive) else None
     except Exception as exc:
         forget(index_dir)
         if not _is_damage(exc):
             raise
         return 0, 0
+    added = dropped = 0
+    if have is not None:
+        added, dropped = _sync(index_dir, source, archive, have, notify)
+    if stamp is not None and not added and not dropped:
+        _write_seen(index_dir, seen)
+    return added, dropped
+
+
+def _read_seen(index_dir: Path):
+    try:
+        return json.loads((index_dir / SEEN).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_seen(index_dir: Path, seen: list) -> None:
+    tmp = index_dir / f"{SEEN}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(json.dumps(seen), "utf-8")
+        os.replace(tmp, index_dir / SEEN)
+    except OSError:
+        tmp.unlink(missing_ok=True)     # a read-only index folder: compare again next time
+
+
+def _sync(index_dir: Path, source: Source, archive: set[str], have: set[str], notify: Notify):
     # An empty listing with a full index is more likely a wrong folder than an emptied
     # archive: nothing is dropped then.
     missing, gone = archive - have, (have - archive) if archive else set()

@@ -12,15 +12,17 @@ class Source:
     """What the index needs from the archive to rebuild itself and to catch up with it.
 
     ``documents()`` yields every archive document; ``ids()``, when given, lists the
-    archive ids of every item cheaply, and ``fetch(ids)`` yields the documents of those
-    items (skipping any that cannot be read). A plain zero-argument callable is accepted
-    wherever a Source is, as ``documents``.
+    archive ids of every item cheaply, ``fetch(ids)`` yields the documents of those items
+    (skipping any that cannot be read), and ``stamp()`` returns something that changes
+    whenever an item is added or removed (so that listing them can be skipped). A plain
+    zero-argument callable is accepted wherever a Source is, as ``documents``.
     """
 
     def __init__(self, documents: Callable[[], Iterable[dict]],
                  ids: Callable[[], set[str]] | None = None,
-                 fetch: Callable[[Iterable[str]], Iterable[dict]] | None = None):
-        self.documents, self.ids, self.fetch = documents, ids, fetch
+                 fetch: Callable[[Iterable[str]], Iterable[dict]] | None = None,
+                 stamp: Callable[[], object] | None = None):
+        self.documents, self.ids, self.fetch, self.stamp = documents, ids, fetch, stamp
 
     def __call__(self) -> Iterable[dict]:
         return self.documents()
@@ -45,6 +47,13 @@ def archive_source(root, notify: Callable[[str], None] | None = None) -> Source:
         except FileNotFoundError:
             return set()
 
+    def stamp():
+        """The archive folder's modification time: adding or removing an item changes it."""
+        try:
+            return os.stat(folder).st_mtime_ns
+        except FileNotFoundError:
+            return None
+
     def documents():
         from docgen.archive import iter_documents
         return iter_documents(root) if notify is None else iter_documents(root, notify)
@@ -59,7 +68,7 @@ def archive_source(root, notify: Callable[[str], None] | None = None) -> Source:
                 yield document_for_index(archive.item(aid))
             except (DocgenError, OSError, ValueError, KeyError):
                 continue            # unreadable: `docgen archive verify` names it
-    return Source(documents, ids, fetch)
+    return Source(documents, ids, fetch, stamp)
 
 
 def declared_types(root) -> dict[str, str]:

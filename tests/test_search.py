@@ -416,6 +416,27 @@ def test_index_catches_up_with_the_archive(tmp_path, corpus):
     assert fetched == ["J021-WS·2099-Y-AWB-9999"] and not got  # … only it is tried again, quietly
 
 
+def test_catching_up_is_cheap_when_nothing_changed(tmp_path, corpus):
+    """The archive folder's stamp unchanged since the last comparison: no listing at all."""
+    docs = {d["archive_id"]: d for d in corpus[:20]}
+    si.rebuild(tmp_path, list(docs.values())[:19])
+    listed, stamp = [], [1]
+
+    def ids():
+        listed.append(1)
+        return set(docs)
+    source = Source(lambda: iter(docs.values()), ids, lambda wanted: (docs[a] for a in wanted),
+                    lambda: stamp[0])
+    got, notify = _messages()
+    assert search(tmp_path, "", source=source, notify=notify).total == 20 and len(listed) == 1
+    search(tmp_path, "", source=source, notify=notify)
+    search(tmp_path, "约谈", source=source, notify=notify)
+    assert len(listed) == 2                    # once more to see the counts agree, then never
+    stamp[0] = 2                               # an item folder added or removed
+    search(tmp_path, "", source=source, notify=notify)
+    assert len(listed) == 3 and len(got) == 1
+
+
 def test_update_and_delete(tmp_path, corpus):
     si.rebuild(tmp_path, corpus[:10])
     doc = dict(corpus[0], title="更正后的标题：尾矿库专项整治")
