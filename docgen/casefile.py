@@ -3,8 +3,8 @@ YAML file per document drafted in the case. The tool reads them and never rewrit
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,8 +130,11 @@ def all_case_ids(ws: Workspace) -> list[str]:
     return sorted(p.parent.name for p in ws.casefiles.glob(f"[0-9][0-9][0-9][0-9]/*/{CASE_FILE}"))
 
 
-def check(ws: Workspace, case_ids: list[str] | None = None) -> list[Problem]:
-    """Every problem in office.yaml, the declarations and the given casefiles (default all)."""
+def check(ws: Workspace, case_ids: list[str] | None = None,
+          more: Callable[[Case, list[Document]], None] | None = None) -> list[Problem]:
+    """Every problem in office.yaml, the declarations and the given casefiles (default all).
+    `more(case, documents)` checks what this layer cannot (deadline events), raising
+    DocgenError; it runs for each case whose documents are valid."""
     problems: list[Problem] = []
 
     def collect(action):
@@ -143,16 +146,13 @@ def check(ws: Workspace, case_ids: list[str] | None = None) -> list[Problem]:
 
     if collect(lambda: (ws.office, ws.types)) is None:
         return problems
-    from docgen.deadlines import case_deadlines
-
     for case_id in case_ids or all_case_ids(ws):
         case = collect(lambda: load_case(ws, case_id))
         if case is None:
             continue
         docs = [collect(lambda: case.load_document(path)) for path in case.document_paths()]
-        if None not in docs:
-            # events that name a deadline the case does not have would silently close nothing
-            collect(lambda: case_deadlines(case, dt.date.max, docs))
+        if None not in docs and more:
+            collect(lambda: more(case, docs))
     return problems
 
 

@@ -31,7 +31,6 @@ last bulletin that counts, or when that bulletin's hazards rows for the unit all
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -232,13 +231,19 @@ def case_deadlines(case: Case, on: dt.date, docs: list[Document] | None = None) 
     return deadlines
 
 
-def collect(ws, on: dt.date, case_ids: list[str] | None = None) -> list[Deadline]:
+# The documents deadlines are read from, by case: the caller hands down the issued versions
+# (docgen.status.Issued.documents); by default the casefiles as they stand.
+Documents = Callable[[Case], list[Document]]
+
+
+def collect(ws, on: dt.date, case_ids: list[str] | None = None, documents: Documents | None = None) -> list[Deadline]:
     """Deadlines of the given cases (default all); every problem in every case is reported
     together, because a list silently missing one broken case would hide a deadline."""
     out, problems = [], []
     for case_id in case_ids or all_case_ids(ws):
         try:
-            out.extend(case_deadlines(load_case(ws, case_id), on))
+            case = load_case(ws, case_id)
+            out.extend(case_deadlines(case, on, documents(case) if documents else None))
         except DocgenError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -246,10 +251,10 @@ def collect(ws, on: dt.date, case_ids: list[str] | None = None) -> list[Deadline
     return out
 
 
-def due(ws, on: dt.date, within: int | None = None) -> list[Deadline]:
+def due(ws, on: dt.date, within: int | None = None, documents: Documents | None = None) -> list[Deadline]:
     """Open deadlines, most urgent first; `within` keeps those due in that many days (and
     every overdue one)."""
-    items = [d for d in collect(ws, on) if d.open and (within is None or d.days_left(on) <= within)]
+    items = [d for d in collect(ws, on, documents=documents) if d.open and (within is None or d.days_left(on) <= within)]
     return sorted(items, key=lambda d: (d.due, d.case, d.key))
 
 
@@ -266,7 +271,7 @@ class Listing:
                 "rectified": self.rectified}
 
 
-def blacklist(ws, year: int, on: dt.date) -> tuple[list[Listing], list[Listing]]:
+def blacklist(ws, year: int, on: dt.date, documents: Documents | None = None) -> tuple[list[Listing], list[Listing]]:
     """(blacklisted, rectified): units named in two or more bulletins dated in `year` (up to
     `on`), split by whether their rectification is recorded."""
     named: dict[str, list[tuple[Document, dict]]] = {}
@@ -275,7 +280,7 @@ def blacklist(ws, year: int, on: dt.date) -> tuple[list[Listing], list[Listing]]
     for case_id in all_case_ids(ws):
         try:
             case = load_case(ws, case_id)
-            docs = case.documents()
+            docs = documents(case) if documents else case.documents()
             case_deadlines(case, on, docs)  # validates the case's events
         except DocgenError as exc:
             problems.extend(exc.problems)
@@ -309,76 +314,3 @@ def blacklist(ws, year: int, on: dt.date) -> tuple[list[Listing], list[Listing]]
             entry.rectified = f"{last_doc.case.id} {last_doc.id} 隐患清单：{'、'.join(r['status'] for r in rows)}"
         (cleared if entry.rectified else listed).append(entry)
     return listed, cleared
-
-
-# ---------------------------------------------------------------- case status
-
-def issued_numbers(ws, case_id: str) -> dict[str, str]:
-    """{document id: 文号} of the case's issued documents."""
-    from docgen.archive import issued_for_case
-
-    return {doc_id: item.metadata["number"] for doc_id, item in issued_for_case(ws, case_id).items()}
-
-
-def git_history(ws, path) -> tuple[list[dict], str | None]:
-    """Commits touching a case folder (newest first) and, when there is none to show, why."""
-    def git(*args):
-        return subprocess.run(["git", "-C", str(ws.root), *args], capture_output=True, text=True,
-                              encoding="utf-8", errors="replace")
-
-    try:
-        if git("rev-parse", "--is-inside-work-tree").returncode != 0:
-            return [], "工作区不是 git 仓库，没有修改历史（建议 git init 后提交案卷）"
-    except FileNotFoundError:
-        return [], "未安装 git，无法读取修改历史"
-    log = git("log", "--follow", "--date=iso-strict", "--format=%H%x1f%an%x1f%ad%x1f%s", "--", str(path))
-    if log.returncode != 0:
-        return [], f"读取 git 历史失败：{log.stderr.strip()}"
-    history = [dict(zip(("commit", "author", "date", "message"), line.split("\x1f", 3)))
-               for line in log.stdout.splitlines() if line]
-    dirty = git("status", "--porcelain", "--", str(path)).stdout.strip()
-    note = None
-    if not history:
-        note = "案卷尚未提交到 git"
-    elif dirty:
-        note = "案卷有未提交的修改（git status 可查看）"
-    return history, note
-
-
-def case_status(ws, case_id: str, on: dt.date) -> dict:
-    case = load_case(ws, case_id)
-    docs = case.documents()
-    numbers = issued_numbers(ws, case_id)
-    deadlines = sorted(case_deadlines(case, on, docs), key=lambda d: (d.due, d.key))
-    history, note = git_history(ws, case.path)
-    return {
-        "case": case.id, "title": case.values["title"], "kind": case.values["kind"],
-        "status": case.values.get("status", ""), "path": ws.relative(case.path),
-        "documents": [{"doc": d.id, "type": d.type.id, "type_name": d.type.name,
-                       "title": d.title, "state": "issued" if d.id in numbers else "draft",
-                       "number": numbers.get(d.id)} for d in docs],
-        "deadlines": [d.as_dict(on) for d in deadlines],
-        "history": history, "history_note": note,
-    }
-
-
-def overview(ws, on: dt.date) -> list[dict]:
-    """One row per case: documents (issued of them) and open / overdue deadlines."""
-    rows, problems = [], []
-    for case_id in all_case_ids(ws):
-        try:
-            case = load_case(ws, case_id)
-            docs = case.documents()
-            deadlines = case_deadlines(case, on, docs)
-        except DocgenError as exc:
-            problems.extend(exc.problems)
-            continue
-        numbers = issued_numbers(ws, case_id)
-        open_ = [d for d in deadlines if d.open]
-        rows.append({"case": case.id, "title": case.values["title"], "kind": case.values["kind"],
-                     "status": case.values.get("status", ""), "documents": len(docs),
-                     "issued": sum(d.id in numbers for d in docs), "open": len(open_),
-                     "overdue": sum(d.days_left(on) < 0 for d in open_)})
-    if problems:
-        raise DocgenError(problems)
-    return rows
