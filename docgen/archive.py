@@ -200,27 +200,26 @@ class Archive:
             row.manifest = sha256(tmp / MANIFEST)
             make_read_only(tmp)
             fsync_dir(tmp)
-            atomic_write(journal, json.dumps(asdict(row) | {"file": None, "line": None}, ensure_ascii=False))
-            os.rename(tmp, target)
-            published = True
-            fsync_dir(self.root)
+            with fsio.uninterrupted():  # publish, register and commit together (a kill -9 is recover's)
+                atomic_write(journal, json.dumps(asdict(row) | {"file": None, "line": None}, ensure_ascii=False))
+                os.rename(tmp, target)
+                published = True
+                fsync_dir(self.root)
+                path = self.register.append(row)
+                journal.unlink()
+                notice = self._commit(path, message)
         except BaseException:
             if not published:
                 remove_tree(tmp)
                 journal.unlink(missing_ok=True)
             raise
-        path = self.register.append(row)
-        journal.unlink()
-        item = Item(target, metadata)
-        notice = self._commit(path, message)
-        if notice:
-            item.notices.append(notice)
-        return item
+        return Item(target, metadata, [notice] if notice else [])
 
     def record(self, row: Row, message: str) -> list[str]:
         """Under the lock: append a line that files nothing (a voided number) and commit it."""
-        path = self.register.append(row)
-        return [n for n in [self._commit(path, message)] if n]
+        with fsio.uninterrupted():
+            path = self.register.append(row)
+            return [n for n in [self._commit(path, message)] if n]
 
     def _commit(self, path: Path, message: str) -> str | None:
         """Commit a register file; a failure is reported, not raised: the line is written,
@@ -299,8 +298,9 @@ class Archive:
             if key in voids:
                 problems.append(_problem("register", row.archive_id, row.where, f"{key} 重复作废"))
             voids.add(key)
+            # A void names a filed item, or stands alone (a number lost before it was filed)
             target = filed.get(row.archive_id)
-            if row.archive_id and (target is None or target.number != row.number):
+            if target is not None and target.number != row.number:
                 problems.append(_problem("register", row.archive_id, row.where,
                                          f"作废的 {row.number or row.archive_id} 与登记簿中的签发记录对不上"))
         present = {folder.name: folder for folder in self.folders()}

@@ -65,6 +65,29 @@ def lock(path: Path, timeout: float, busy: str):
         held.release()
 
 
+@contextlib.contextmanager
+def uninterrupted():
+    """Hold back SIGTERM, SIGHUP and Ctrl-C until the block is done, then let them act as they
+    would have: for the few steps that must happen together (publish an item, write its
+    register line, commit it). Only the main thread can do this; elsewhere the block runs as is."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = [n for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    caught: list[int] = []
+    previous = {n: signal.signal(getattr(signal, n), lambda signum, _frame: caught.append(signum)) for n in names}
+    try:
+        yield
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+        for signum in caught[:1]:
+            signal.raise_signal(signum)
+
+
 def make_read_only(folder: Path) -> None:
     """Files 0444 and folders 0555 under `folder`, itself included: readable by every account,
     writable by none (an archived item)."""

@@ -227,28 +227,23 @@ def rebuild_register(ws) -> Rebuilt:
 
 
 def _gaps(rows: list[Row], office: dict, unrecovered: list[str]) -> list[Row]:
-    """作废 lines for numbers and 档号 that the sequence implies but nothing holds."""
-    out = []
-    numbers = {r.number for r in rows}
-    ids = {r.archive_id for r in rows}
-    stamp = now()
+    """作废 lines for numbers and 档号 that the sequence implies but nothing holds (a 2 missing
+    between 1 and 3), so that they are never given again."""
+    def missing(candidates: list[str], present: set[str]) -> list[str]:
+        last = max((i for i, c in enumerate(candidates) if c in present), default=-1)
+        return [c for c in candidates[:last + 1] if c not in present]
+
+    out, stamp, bound = [], now(), range(1, len(rows) + 2)
+    numbers, ids = {r.number for r in rows}, {r.archive_id for r in rows}
+    note = "重建登记簿时发现的缺号：无档案、无登记，不再使用"
     for year in sorted({r.year for r in rows}):
-        candidates = [gb.format_number(office["number_prefix"], year, n) for n in range(1, len(rows) + 2)]
-        last = max((i for i, c in enumerate(candidates) if c in numbers), default=-1)
-        for number in candidates[:last]:
-            if number not in numbers:
-                out.append(Row(VOID, number, "", "（缺号）", f"{year}-01-01", recorded=stamp,
-                               note="重建登记簿时发现的缺号：无档案、无登记，不再使用"))
-                unrecovered.append(f"文号 {number} 无档案也无登记，已记为作废，不再使用")
+        for number in missing([gb.format_number(office["number_prefix"], year, n) for n in bound], numbers):
+            out.append(Row(VOID, number, "", "（缺号）", f"{year}-01-01", recorded=stamp, note=note))
+            unrecovered.append(f"文号 {number} 无档案也无登记，已记为作废，不再使用")
         for retention in RETENTIONS:
-            candidates = [archive_id(office["fonds"], year, retention, office["org_code"], n)
-                          for n in range(1, len(rows) + 2)]
-            last = max((i for i, c in enumerate(candidates) if c in ids), default=-1)
-            for aid in candidates[:last]:
-                if aid not in ids:
-                    out.append(Row(VOID, "", aid, "（缺号）", f"{year}-01-01", recorded=stamp,
-                                   note="重建登记簿时发现的缺号：无档案、无登记，不再使用"))
-                    unrecovered.append(f"档号 {aid} 无档案也无登记，已记为作废，不再使用")
+            for aid in missing([archive_id(office["fonds"], year, retention, office["org_code"], n) for n in bound], ids):
+                out.append(Row(VOID, "", aid, "（缺号）", f"{year}-01-01", recorded=stamp, note=note))
+                unrecovered.append(f"档号 {aid} 无档案也无登记，已记为作废，不再使用")
     return out
 
 

@@ -147,4 +147,7 @@ def commit_file(root: Path, path: Path, message: str, author: str) -> None:
     must not leave a number given out but unrecorded."""
     rel = path.relative_to(root).as_posix()
     run(root, "add", "--force", "--", rel, check=True)
+    staged = run(root, "diff", "--cached", "--quiet", "--", rel)
+    if staged is not None and staged.returncode == 0:
+        return  # git already holds this content
     run(root, *identity(root, author), "commit", "-q", "--no-verify", "--only", "-m", message, "--", rel, check=True)

@@ -113,9 +113,10 @@ class Register:
         rows, problems = [], []
         for n, line in enumerate(lines[1:], start=2):
             values = next(csv.reader([line]), [])
-            if len(values) != len(COLUMNS) or values[0] not in (ISSUED, IMPORTED, VOID) or not values[2]:
+            if len(values) != len(COLUMNS) or values[0] not in (ISSUED, IMPORTED, VOID) \
+                    or not (values[2] or values[0] == VOID and values[1]):
                 problems.append(Problem(f"登记簿这一行不合格式（应有 {len(COLUMNS)} 列，状态为签发、导入或作废，"
-                                        f"档号不能空）：{line[:80]}", shown, n))
+                                        f"签发和导入须有档号）：{line[:80]}", shown, n))
                 continue
             rows.append(Row(*values, file=path, line=n))
         return rows, problems
