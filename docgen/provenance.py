@@ -90,7 +90,8 @@ def state(root: Path, folder: Path) -> GitState | None:
 
 def show(root: Path, commit: str, path: Path) -> bytes | None:
     """A file's content at a commit, or None when it was not there."""
-    done = run(root, "show", f"{commit}:{path.relative_to(root).as_posix()}", text=False)
+    # "./": relative to the workspace, which may be a folder inside a larger repository
+    done = run(root, "show", f"{commit}:./{path.relative_to(root).as_posix()}", text=False)
     return done.stdout if done is not None and done.returncode == 0 else None
 
 
@@ -133,10 +134,12 @@ def file_history(root: Path, path: Path) -> list[tuple[str, str, list[str]]] | N
 def identity(root: Path, name: str) -> list[str]:
     """`-c` options naming the office as author where git knows nobody (a fresh machine);
     a configured identity (the clerk's) is kept."""
+    known = _out(root, "config", "--get-regexp", r"^user\.(name|email)$") or ""
+    keys = {line.split(" ", 1)[0] for line in known.splitlines() if " " in line.strip()}
     options = []
-    if not (_out(root, "config", "user.name") or "").strip():
+    if "user.name" not in keys:
         options += ["-c", f"user.name={name}"]
-    if not (_out(root, "config", "user.email") or "").strip():
+    if "user.email" not in keys:
         options += ["-c", "user.email=docgen@localhost"]
     return options
 

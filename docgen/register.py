@@ -78,6 +78,14 @@ def _csv_line(values: list[str]) -> str:
 HEADER = BOM + _csv_line(list(COLUMNS))
 
 
+def _pending(path: Path, head: bytes | None) -> int:
+    """Lines at the end of `path` beyond `head` (its content at HEAD, None when git lacks it)."""
+    now = path.read_bytes() if path.exists() else b""
+    if head is None:
+        return max(now.count(b"\n") - 1, 0)  # all but the header
+    return now.count(b"\n") - head.count(b"\n") if now.startswith(head) else 0
+
+
 class Register:
     def __init__(self, root: Path):
         self.root = root
@@ -182,12 +190,8 @@ class Register:
         return written
 
     def uncommitted(self, path: Path) -> int:
-        """How many lines at the end of the file git has not yet recorded (0 outside git)."""
-        head = provenance.show(self.root, "HEAD", path)
-        if head is None:
-            return path.read_bytes().count(b"\n") - 1 if path.exists() else 0
-        now = path.read_bytes() if path.exists() else b""
-        return now.count(b"\n") - head.count(b"\n") if now.startswith(head) else 0
+        """How many lines at the end of the file git has not yet recorded."""
+        return _pending(path, provenance.show(self.root, "HEAD", path))
 
     def commit(self, path: Path, message: str, author: str) -> None:
         provenance.commit_file(self.root, path, message, author)
@@ -213,8 +217,8 @@ class Register:
                                         f"{shown} 恢复）", shown))
             elif head is not None and not path.read_bytes().startswith(head):
                 problems.append(Problem("登记簿中已提交的内容被改动或删除（git diff 可查看）", shown))
-            elif head is not None and self.uncommitted(path):
-                notices.append(f"{shown} 末尾有 {self.uncommitted(path)} 行登记尚未提交 git，下次签发时一并提交")
+            elif _pending(path, head):
+                notices.append(f"{shown} 末尾有 {_pending(path, head)} 行登记尚未提交 git，下次签发时一并提交")
             problems += self._commits(path, notices)
         return problems, notices
 
