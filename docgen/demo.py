@@ -39,6 +39,9 @@ def workspace(source: Workspace) -> Workspace:
     root = source.root / "out" / "demo"
     if not (root / OFFICE_FILE).exists():
         command("init", str(root))
+    top = provenance.run(root, "rev-parse", "--show-toplevel", check=True).stdout.strip()
+    if Path(top).resolve() != root.resolve():  # never commit the demo's register into the project
+        raise DocgenError(f"演示工作区 {root} 应是独立的 git 仓库，却属于 {top}；请删除 {root} 后重新运行 make demo")
     for name in SAMPLES:
         src = source.root / name
         for path in [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file()):

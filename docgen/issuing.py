@@ -53,8 +53,8 @@ def issue(ws, case_id: str, doc_id: str, *, allow_dirty: bool = False) -> Item:
     office = ws.office  # a bad office.yaml (e.g. a space in the 机关代字) stops here
     provenance.require_repository(ws.root)
     case = load_case(ws, case_id)
-    source = (case.path / f"{doc_id}.yaml").read_bytes() if (case.path / f"{doc_id}.yaml").is_file() else None
     doc = case.document(doc_id)
+    source = doc.path.read_bytes()  # kept in the item: what drift is measured against
     git = provenance.state(ws.root, case.path)
     if git.dirty and not allow_dirty:
         raise DocgenError(f"案卷 {case_id} 有未提交的修改（{'、'.join(git.dirty)}）。请先提交："
@@ -78,7 +78,7 @@ def issue(ws, case_id: str, doc_id: str, *, allow_dirty: bool = False) -> Item:
             pages = _pdf_with_stamp(Rendered(doc, docx, number), renderer, tmp / "document.pdf",
                                     office, year, item_no, retention)
             (tmp / TEXT).write_text(docx_text(docx.read_bytes()), encoding="utf-8")
-            (tmp / f"{doc_id}.yaml").write_bytes(source)  # what drift is measured against
+            (tmp / f"{doc_id}.yaml").write_bytes(source)
             return {
                 **_base_metadata(item_id, office, year, retention, item_no),
                 "number": number, "title": doc.title,

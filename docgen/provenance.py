@@ -61,10 +61,13 @@ def require_repository(root: Path) -> None:
 
 
 def init_repository(root: Path) -> list[str]:
-    """`git init` (unless already inside a repository) and a .gitignore (unless one exists);
-    what was done, for the clerk."""
+    """`git init` and a .gitignore (unless one exists); what was done, for the clerk. A folder
+    inside a repository that tracks it uses that repository; one that repository ignores (e.g.
+    the project's own out/demo) gets a repository of its own, or its register could never be
+    committed."""
     done = []
-    if not is_repository(root):
+    held = is_repository(root) and (run(root, "check-ignore", "-q", ".") or subprocess.CompletedProcess([], 1)).returncode != 0
+    if not held:
         run(root, "init", "-q", check=True)
         done.append("git init")
     ignore = root / ".gitignore"

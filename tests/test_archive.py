@@ -692,6 +692,10 @@ def test_a_workspace_inside_a_larger_repository(tmp_path):
         [f"导入登记：（无文号）（档号 J021-WS·2021-D30-AWB-0001）{register(root)[0]['题名']}", "安委办/register/2021.csv"]
     code, report = verify(root)
     assert code == 0 and report["problems"] == [] and report["notices"] == []
+    # a folder the larger repository ignores (as the project ignores out/demo) gets its own
+    (outer / ".gitignore").write_text("/试用/\n", encoding="utf-8")
+    assert CliRunner().invoke(command, ["init", str(outer / "试用" / "演示")]).exit_code == 0
+    assert (outer / "试用" / "演示" / ".git").is_dir()
     _register_lines(root, lambda lines: [line.replace("十条措施", "十项措施") for line in lines])
     code, report = verify(root)
     assert code == 1 and any("已提交的内容被改动" in p["message"] for p in report["problems"])
@@ -715,7 +719,7 @@ def test_dirty_casefile_is_refused_unless_allowed_and_recorded(filed, copy):
     # the fixture issued its third document with an uncommitted edit, allowed
     folder = item(filed, 2)
     meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
-    assert meta["git"]["allow_dirty"] is True and meta["git"]["dirty"] == [DIRTY.name]
+    assert meta["git"]["allow_dirty"] is True and meta["git"]["dirty"] == [DIRTY.relative_to(REPO).as_posix()]
     kept = (folder / "notice.yaml").read_text(encoding="utf-8")  # what was issued, the edit included
     assert "切实做好" in kept and kept == (filed / DIRTY.relative_to(REPO)).read_text(encoding="utf-8")
     assert "切实做好" in (folder / "text.txt").read_text(encoding="utf-8")
