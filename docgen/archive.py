@@ -174,7 +174,7 @@ class Archive:
         if provenance.is_repository(self.workspace.root):
             for path in self.register.files():
                 if self.register.uncommitted(path):
-                    failed = self._commit(path, f"发文登记（补记未提交的登记）：{path.name}")
+                    failed = self.commit_register(path, f"发文登记（补记未提交的登记）：{path.name}")
                     done.append(failed or f"已把 {self.workspace.relative(path)} 中尚未提交的登记提交 git")
         return done
 
@@ -207,7 +207,7 @@ class Archive:
                 fsync_dir(self.root)
                 path = self.register.append(row)
                 journal.unlink()
-                notice = self._commit(path, message)
+                notice = self.commit_register(path, message)
         except BaseException:
             if not published:
                 remove_tree(tmp)
@@ -219,9 +219,9 @@ class Archive:
         """Under the lock: append a line that files nothing (a voided number) and commit it."""
         with fsio.uninterrupted():
             path = self.register.append(row)
-            return [n for n in [self._commit(path, message)] if n]
+            return [n for n in [self.commit_register(path, message)] if n]
 
-    def _commit(self, path: Path, message: str) -> str | None:
+    def commit_register(self, path: Path, message: str) -> str | None:
         """Commit a register file; a failure is reported, not raised: the line is written,
         and the next issue commits it."""
         try:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from docgen import gbt9704 as gb
 from docgen import provenance
-from docgen.archive import TEXT, Archive, Item, document_for_index, iter_documents, now, sha256
+from docgen.archive import MANIFEST, TEXT, Archive, Item, document_for_index, iter_documents, now, sha256
 from docgen.doctypes import RETENTIONS
 from docgen.errors import DocgenError, Problem
 from docgen.register import IMPORTED, ISSUED, REBUILT, VOID, Register, Row, archive_id
@@ -181,6 +181,7 @@ class Rebuilt:
     kept: int                                  # lines taken over from the register or git
     from_items: int                            # lines made from the archive's items
     unrecovered: list[str] = field(default_factory=list)  # what could not be recovered, in Chinese
+    notices: list[str] = field(default_factory=list)      # e.g. a commit that failed
 
 
 def rebuild_register(ws) -> Rebuilt:
@@ -209,8 +210,7 @@ def rebuild_register(ws) -> Rebuilt:
         unrecovered += [f"{p}（该件未能登记）" for p in archive.broken]
         made = [Row(ISSUED if i.metadata["origin"] == "issued" else IMPORTED, i.metadata.get("number") or "", i.id,
                     i.metadata["title"], i.metadata["date"], i.metadata.get("case_id") or "",
-                    i.metadata.get("document") or "", sha256(i.path / "manifest-sha256.txt")
-                    if (i.path / "manifest-sha256.txt").is_file() else "",
+                    i.metadata.get("document") or "", sha256(i.path / MANIFEST) if (i.path / MANIFEST).is_file() else "",
                     i.metadata.get("filed_at") or now(), "重建时据档案恢复")
                 for i in sorted(items, key=lambda i: (i.metadata.get("filed_at") or "", i.id)) if i.id not in known]
         rows = lines + made
@@ -220,10 +220,9 @@ def rebuild_register(ws) -> Rebuilt:
                 unrecovered.append(f"{row.number or row.archive_id}《{row.title}》已登记但档案中没有此件，登记保留")
         rows += _gaps(rows, office, unrecovered)
         rows.sort(key=lambda r: (r.year, r.recorded))
-        written = register.write_all(rows)
-        for path in written:
-            archive._commit(path, f"{REBUILT}（{path.name}）：恢复 {sum(r.year == int(path.stem) for r in rows)} 行")
-    return Rebuilt(rows, kept, len(made), unrecovered)
+        notices = [archive.commit_register(path, f"{REBUILT}（{path.name}）")
+                   for path in register.write_all(rows)]
+    return Rebuilt(rows, kept, len(made), unrecovered, [n for n in notices if n])
 
 
 def _gaps(rows: list[Row], office: dict, unrecovered: list[str]) -> list[Row]:

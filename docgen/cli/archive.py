@@ -248,6 +248,7 @@ def rebuild(ctx, as_json):
     from docgen.issuing import rebuild_register
 
     done = rebuild_register(_workspace(ctx))
+    _notices(done.notices)
     if as_json:
         emit_json({"rows": len(done.rows), "kept": done.kept, "from_items": done.from_items,
                    "unrecovered": done.unrecovered})
