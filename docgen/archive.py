@@ -178,7 +178,7 @@ class Archive:
                     done.append(failed or f"已把 {self.workspace.relative(path)} 中尚未提交的登记提交 git")
         return done
 
-    def file(self, build: Callable[[Path], dict], row: Row, message: str) -> Item:
+    def file(self, build: Callable[[Path], dict], row: Row, message: str, clerk: str | None = None) -> Item:
         """Under the lock: build an item in a temporary folder (build(tmp) writes its files and
         returns the metadata), publish it read-only by one rename, append `row` to the register
         and commit it with `message`."""
@@ -207,7 +207,7 @@ class Archive:
                 fsync_dir(self.root)
                 path = self.register.append(row)
                 journal.unlink()
-                notice = self.commit_register(path, message)
+                notice = self.commit_register(path, message, clerk)
         except BaseException:
             if not published:
                 remove_tree(tmp)
@@ -215,17 +215,17 @@ class Archive:
             raise
         return Item(target, metadata, [notice] if notice else [])
 
-    def record(self, row: Row, message: str) -> list[str]:
+    def record(self, row: Row, message: str, clerk: str | None = None) -> list[str]:
         """Under the lock: append a line that files nothing (a voided number) and commit it."""
         with fsio.uninterrupted():
             path = self.register.append(row)
-            return [n for n in [self.commit_register(path, message)] if n]
+            return [n for n in [self.commit_register(path, message, clerk)] if n]
 
-    def commit_register(self, path: Path, message: str) -> str | None:
-        """Commit a register file; a failure is reported, not raised: the line is written,
-        and the next issue commits it."""
+    def commit_register(self, path: Path, message: str, clerk: str | None = None) -> str | None:
+        """Commit a register file (by `clerk`, when known); a failure is reported, not raised:
+        the line is written, and the next issue commits it."""
         try:
-            self.register.commit(path, message, self.workspace.office["name"])
+            self.register.commit(path, message, self.workspace.office["name"], clerk)
         except DocgenError as exc:
             shown = self.workspace.relative(path)
             return f"登记已写入 {shown}，但提交 git 失败（{exc}）；请运行 git commit {shown}，或待下次签发时一并提交"
@@ -265,10 +265,14 @@ class Archive:
         """(problems, notices): every item's fixity, and register ⇄ archive both ways — every
         registered item present and matching its manifest digest and metadata, every item
         registered — and the register's git history. Takes the lock, so a filing in progress
-        is not mistaken for damage, and finishes one a crash interrupted."""
-        with self.lock() as notices:
-            problems = self._verify(notices)
-        return problems, notices
+        is not mistaken for damage, and finishes one a crash interrupted. An account that may
+        only read the workspace (an inspector's) gets the check without either."""
+        with contextlib.ExitStack() as stack:
+            try:
+                notices = stack.enter_context(self.lock())
+            except PermissionError:
+                notices = ["没有写入档案目录的权限：未加锁、未恢复中断的签发，只做只读校验（签发进行中时可能误报）"]
+            return self._verify(notices), notices
 
     def _verify(self, notices: list[str]) -> list[dict]:
         rows, wrong = self.register.load()

@@ -42,10 +42,26 @@ def _numbering_rows(archive: Archive) -> list[Row]:
     return rows
 
 
-def issue(ws, case_id: str, doc_id: str, *, allow_dirty: bool = False) -> Item:
-    """Number a draft, render its final .docx and PDF, file and register them. Refuses a
-    document already issued (naming its number), a workspace outside git and, unless allowed,
-    a casefile with uncommitted changes."""
+def preview(ws, case_id: str, doc_id: str) -> tuple[str, str]:
+    """(文号, 档号) the document would get if issued now — for a confirmation; not reserved:
+    `issue` allocates under the lock and says what it gave."""
+    from docgen.casefile import load_case
+
+    office = ws.office
+    doc = load_case(ws, case_id).document(doc_id)
+    archive = Archive(ws)
+    _refuse_if_issued(archive, case_id, doc_id)
+    rows = archive.register.rows()
+    year = doc.values["date"].year
+    return (Register.next_number(rows, office["number_prefix"], year),
+            Register.next_archive_id(rows, office["fonds"], year, doc.retention, office["org_code"])[0])
+
+
+def issue(ws, case_id: str, doc_id: str, *, allow_dirty: bool = False, clerk: str | None = None) -> Item:
+    """Number a draft, render its final .docx and PDF, file and register them; the register
+    commit is by `clerk` when given (else git's identity, else the office). Refuses a document
+    already issued (naming its number), a workspace outside git and, unless allowed, a casefile
+    with uncommitted changes."""
     from docgen.casefile import load_case
     from docgen.importer import docx_text
     from docgen.render import Rendered, Renderer
@@ -92,7 +108,7 @@ def issue(ws, case_id: str, doc_id: str, *, allow_dirty: bool = False) -> Item:
                         "dirty": git.dirty, "allow_dirty": bool(git.dirty)},
             }
 
-        item = archive.file(build, row, f"发文登记：{number}（档号 {item_id}）{doc.title}")
+        item = archive.file(build, row, f"发文登记：{number}（档号 {item_id}）{doc.title}", clerk)
     item.notices[:0] = notices
     _index(ws, item)
     return item
@@ -100,7 +116,7 @@ def issue(ws, case_id: str, doc_id: str, *, allow_dirty: bool = False) -> Item:
 
 def import_file(ws, source: Path, *, title: str | None = None, number: str | None = None,
                 date: dt.date | None = None, type_id: str | None = None, retention: str | None = None,
-                issuer: str | None = None, units: list[str] | None = None) -> Item:
+                issuer: str | None = None, units: list[str] | None = None, clerk: str | None = None) -> Item:
     """File a document docgen did not make (.docx, .pdf, .txt); what the file does not say
     must come from the options. The same file twice, or a 文号 already registered, is refused."""
     from docgen.importer import read_document
@@ -147,13 +163,13 @@ def import_file(ws, source: Path, *, title: str | None = None, number: str | Non
                 "source_name": source.name, "source_sha256": digest, "git": None,
             }
 
-        item = archive.file(build, row, f"导入登记：{number or '（无文号）'}（档号 {item_id}）{title}")
+        item = archive.file(build, row, f"导入登记：{number or '（无文号）'}（档号 {item_id}）{title}", clerk)
     item.notices[:0] = notices
     _index(ws, item)
     return item
 
 
-def void(ws, number: str, reason: str) -> tuple[Row, list[str]]:
+def void(ws, number: str, reason: str, clerk: str | None = None) -> tuple[Row, list[str]]:
     """Record a registered 文号 as 作废 (e.g. a document withdrawn before it went out). The
     item stays in the archive, marked; the number is never given again."""
     provenance.require_repository(ws.root)
@@ -171,7 +187,7 @@ def void(ws, number: str, reason: str) -> tuple[Row, list[str]]:
             raise DocgenError(f"文号 {number} 已于 {done.recorded[:10]} 作废（{done.where}：{done.note}）")
         held = filed[-1]
         row = Row(VOID, number, held.archive_id, held.title, held.date, held.case, held.doc, "", now(), reason)
-        notices += archive.record(row, f"作废文号：{number}（档号 {held.archive_id}）{reason}")
+        notices += archive.record(row, f"作废文号：{number}（档号 {held.archive_id}）{reason}", clerk)
     return row, notices
 
 

@@ -134,20 +134,21 @@ def file_history(root: Path, path: Path) -> list[tuple[str, str, list[str]]] | N
     return out
 
 
-def identity(root: Path, name: str) -> list[str]:
-    """`-c` options naming the office as author where git knows nobody (a fresh machine);
-    a configured identity (the clerk's) is kept."""
+def identity(root: Path, fallback: str, clerk: str | None = None) -> list[str]:
+    """`-c` options for the author of the tool's commit: `clerk` when the caller knows who is
+    at work (the web application's login), else the configured identity, else — where git
+    knows nobody, as on a fresh machine — the office (`fallback`)."""
     known = _out(root, "config", "--get-regexp", r"^user\.(name|email)$") or ""
     keys = {line.split(" ", 1)[0] for line in known.splitlines() if " " in line.strip()}
     options = []
-    if "user.name" not in keys:
-        options += ["-c", f"user.name={name}"]
+    if clerk or "user.name" not in keys:
+        options += ["-c", f"user.name={clerk or fallback}"]
     if "user.email" not in keys:
         options += ["-c", "user.email=docgen@localhost"]
     return options
 
 
-def commit_file(root: Path, path: Path, message: str, author: str) -> None:
+def commit_file(root: Path, path: Path, message: str, fallback: str, clerk: str | None = None) -> None:
     """Commit one file and nothing else: the clerk's other staged changes stay staged and out of
     this commit (`git commit --only`). Hooks are skipped: they check casefiles, and a failing one
     must not leave a number given out but unrecorded."""
@@ -156,4 +157,4 @@ def commit_file(root: Path, path: Path, message: str, author: str) -> None:
     staged = run(root, "diff", "--cached", "--quiet", "--", rel)
     if staged is not None and staged.returncode == 0:
         return  # git already holds this content
-    run(root, *identity(root, author), "commit", "-q", "--no-verify", "--only", "-m", message, "--", rel, check=True)
+    run(root, *identity(root, fallback, clerk), "commit", "-q", "--no-verify", "--only", "-m", message, "--", rel, check=True)

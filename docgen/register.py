@@ -193,8 +193,8 @@ class Register:
         """How many lines at the end of the file git has not yet recorded."""
         return _pending(path, provenance.show(self.root, "HEAD", path))
 
-    def commit(self, path: Path, message: str, author: str) -> None:
-        provenance.commit_file(self.root, path, message, author)
+    def commit(self, path: Path, message: str, office: str, clerk: str | None = None) -> None:
+        provenance.commit_file(self.root, path, message, office, clerk)
 
     # ------------------------------------------------------------------ git history
     def committed_files(self) -> set[Path]:

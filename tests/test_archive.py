@@ -213,6 +213,17 @@ def test_verify_of_an_intact_archive(filed):
     assert "全部完好" in cli(filed, "archive", "verify").output
 
 
+def test_verify_for_an_account_that_may_only_read(filed, monkeypatch):
+    from docgen import fsio
+
+    def refuse(*args):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fsio, "lock", refuse)
+    code, report = verify(filed)
+    assert code == 0 and report["problems"] == [] and any("只读校验" in n for n in report["notices"])
+
+
 def test_show_and_list(filed):
     shown = cli(filed, "archive", "show", ISSUED[0][3])
     assert "文号：石安委办〔2021〕1号" in shown.output and "SHA-256" in shown.output
@@ -439,11 +450,16 @@ def test_no_number_is_ever_given_twice(copy):
     assert again.exit_code == 1 and "已登记" in again.stderr
     # an unreadable item does not stop issuing
     writable(item(copy, 0) / "metadata.json").write_bytes(b"\xff\xfe")
+    from docgen.issuing import preview
+    from docgen.workspace import Workspace
+
+    promised = preview(Workspace(copy), "2021-tb-013", "bulletin")  # what a confirmation shows
     result = cli(copy, "issue", "2021-tb-013", "bulletin", "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["number"] == "石安委办〔2021〕5号"
     assert out["archive_id"] == "J021-WS·2021-D30-AWB-0005"  # 0001 lost, 0002 voided, 0003/0004 imported
+    assert promised == (out["number"], out["archive_id"])
     rows = register(copy)
     assert len({r["文号"] for r in rows if r["状态"] != "作废" and r["文号"]}) == \
         len([r for r in rows if r["状态"] != "作废" and r["文号"]])
@@ -454,6 +470,15 @@ def test_no_number_is_ever_given_twice(copy):
     cli(copy, "archive", "catalog", "--year", "2021", "--out", catalog)
     assert "作废：发出前发现日期错误，已撤回" in part(catalog, "word/document.xml")
     assert git(copy, "log", "-1", "--format=%s").startswith("发文登记：石安委办〔2021〕5号")
+
+
+def test_the_commit_names_the_clerk_when_known(copy):
+    """The web application passes who is logged in; the command line leaves it to git."""
+    from docgen.issuing import void
+    from docgen.workspace import Workspace
+
+    void(Workspace(copy), ISSUED[2][2], "发出前撤回", clerk="李文书")
+    assert git(copy, "log", "-1", "--format=%an|%s") == f"李文书|作废文号：{ISSUED[2][2]}（档号 {ISSUED[2][3]}）发出前撤回\n"
 
 
 def test_two_issuers_at_once_get_distinct_consecutive_numbers(copy):
