@@ -29,15 +29,18 @@ from docgen.casefile import all_case_ids, load_case
 from docgen.errors import DocgenError
 from docgen.issuing import import_file, issue
 from docgen.render import Renderer, render_case, typeset
-from docgen.workspace import OFFICE_FILE, Workspace
+from docgen.workspace import OFFICE_FILE, RULES_FILE, Workspace
 
-SAMPLES = (OFFICE_FILE, "templates", "casefiles", "imports")
+SAMPLES = (OFFICE_FILE, RULES_FILE, "templates", "casefiles", "imports")
 
 
 def workspace(source: Workspace) -> Workspace:
     """out/demo with the samples as they are now, committed."""
     root = source.root / "out" / "demo"
-    if not (root / OFFICE_FILE).exists():
+    if not (root / ".git").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        if not (root / OFFICE_FILE).exists():  # init keeps the office.yaml it finds
+            shutil.copyfile(source.root / OFFICE_FILE, root / OFFICE_FILE)
         command("init", str(root))
     top = provenance.run(root, "rev-parse", "--show-toplevel", check=True).stdout.strip()
     if Path(top).resolve() != root.resolve():  # never commit the demo's register into the project

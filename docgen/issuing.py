@@ -67,10 +67,10 @@ def issue(ws, case_id: str, doc_id: str, *, allow_dirty: bool = False, clerk: st
     from docgen.render import Rendered, Renderer
 
     office = ws.office  # a bad office.yaml (e.g. a space in the 机关代字) stops here
-    provenance.require_repository(ws.root)
     case = load_case(ws, case_id)
-    doc = case.document(doc_id)
+    doc = case.document(doc_id)  # as does a bad casefile
     source = doc.path.read_bytes()  # kept in the item: what drift is measured against
+    provenance.require_repository(ws.root)
     git = provenance.state(ws.root, case.path)
     if git.dirty and not allow_dirty:
         raise DocgenError(f"案卷 {case_id} 有未提交的修改（{'、'.join(git.dirty)}）。请先提交："

@@ -104,19 +104,20 @@ class Issued:
 
 
 def check(ws, case_ids: list[str] | None = None) -> tuple[list[Problem], list[Drift]]:
-    """`docgen check`: every problem in office.yaml, the declarations and the casefiles
-    (deadline events included), and every issued document edited since."""
-    from docgen.casefile import check as check_casefiles
+    """`docgen check`: every problem (docgen.validate) and every issued document edited since."""
+    from docgen.validate import check as validate
 
+    problems = validate(ws, case_ids)
     issued = Issued(ws)
     drifts: list[Drift] = []
-
-    def more(case: Case, docs: list[Document]) -> None:
-        drifts.extend(issued.drift(case, docs))
-        # events that name a deadline the case does not have would silently close nothing
-        case_deadlines(case, dt.date.max, issued.documents(case, docs))
-
-    return check_casefiles(ws, case_ids, more), drifts
+    for case_id in case_ids or all_case_ids(ws):
+        try:
+            case = load_case(ws, case_id)
+            docs = case.documents()
+        except DocgenError:
+            continue  # validate has named it
+        drifts += issued.drift(case, docs)
+    return problems, drifts
 
 
 def case_status(ws, case_id: str, on: dt.date) -> dict:
@@ -143,13 +144,15 @@ def case_status(ws, case_id: str, on: dt.date) -> dict:
 def overview(ws, on: dt.date) -> list[dict]:
     """One row per case: documents (issued of them, edited after issue of them) and open /
     overdue deadlines."""
+    from docgen import rules as rulebook
+
     rows, problems = [], []
-    issued = Issued(ws)
+    issued, rules = Issued(ws), rulebook.load(ws)
     for case_id in all_case_ids(ws):
         try:
             case = load_case(ws, case_id)
             docs = case.documents()
-            deadlines = case_deadlines(case, on, issued.documents(case, docs))
+            deadlines = case_deadlines(case, on, issued.documents(case, docs), rules)
         except DocgenError as exc:
             problems.extend(exc.problems)
             continue

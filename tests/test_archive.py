@@ -37,6 +37,8 @@ ISSUED = [("2021-yt-001", "summons", "石安委办〔2021〕1号", "J021-WS·202
           ("2021-yt-001", "memorandum", "石安委办〔2021〕2号", "J021-WS·2021-D30-AWB-0001"),
           ("2021-sx-015", "notice", "石安委办〔2021〕3号", "J021-WS·2021-D30-AWB-0002")]
 IMPORTED_ID = "J021-WS·2021-D30-AWB-0003"
+INIT = ["--name", OFFICE, "--prefix", "石安委办", "--fonds", "J021", "--regulation", "石泉县安全生产综合监管十项制度",
+        "--contact", "王明", "--phone", "0915-6321234"]
 
 
 # ---------------------------------------------------------------------- helpers
@@ -90,6 +92,7 @@ def verify(root: Path) -> tuple[int, dict]:
 def new_repo(root: Path) -> Path:
     root.mkdir(parents=True)
     shutil.copy(REPO / "office.yaml", root)
+    shutil.copy(REPO / "rules.yaml", root)
     shutil.copytree(REPO / "templates", root / "templates")
     shutil.copytree(REPO / "casefiles", root / "casefiles")
     git(root, "init", "-q")
@@ -690,14 +693,14 @@ def test_issue_outside_git_is_refused_with_the_steps(workspace):
 def test_init_makes_a_git_repository_that_keeps_the_register(tmp_path):
     from docgen.cli import cli as command
 
-    made = CliRunner().invoke(command, ["init", str(tmp_path / "office")])
+    made = CliRunner().invoke(command, ["init", str(tmp_path / "office"), *INIT])
     assert made.exit_code == 0, made.output
     root = tmp_path / "office"
     assert (root / ".git").is_dir()
     ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "archive/J021/document.pdf", "out/a.docx",
                               "archive/.index/x", "register/2021.csv"], capture_output=True, text=True).stdout.split()
     assert ignored == ["archive/J021/document.pdf", "out/a.docx", "archive/.index/x"]
-    plain = CliRunner().invoke(command, ["init", "--no-git", str(tmp_path / "plain")])
+    plain = CliRunner().invoke(command, ["init", "--no-git", str(tmp_path / "plain"), *INIT])
     assert plain.exit_code == 0 and not (tmp_path / "plain" / ".git").exists()
 
 
@@ -708,7 +711,7 @@ def test_a_workspace_inside_a_larger_repository(tmp_path):
     outer = tmp_path / "单位资料"
     outer.mkdir()
     git(outer, "init", "-q")
-    assert CliRunner().invoke(command, ["init", str(outer / "安委办")]).exit_code == 0
+    assert CliRunner().invoke(command, ["init", str(outer / "安委办"), *INIT]).exit_code == 0
     root = outer / "安委办"
     assert not (root / ".git").exists() and (root / ".gitignore").is_file()
     result = cli(root, "archive", "import", SEED_003)
@@ -719,7 +722,7 @@ def test_a_workspace_inside_a_larger_repository(tmp_path):
     assert code == 0 and report["problems"] == [] and report["notices"] == []
     # a folder the larger repository ignores (as the project ignores out/demo) gets its own
     (outer / ".gitignore").write_text("/试用/\n", encoding="utf-8")
-    assert CliRunner().invoke(command, ["init", str(outer / "试用" / "演示")]).exit_code == 0
+    assert CliRunner().invoke(command, ["init", str(outer / "试用" / "演示"), *INIT]).exit_code == 0
     assert (outer / "试用" / "演示" / ".git").is_dir()
     _register_lines(root, lambda lines: [line.replace("十条措施", "十项措施") for line in lines])
     code, report = verify(root)
