@@ -18,7 +18,7 @@ LAYERS = [  # lowest first
     ("GB/T 9704 rules and OOXML", ["docgen.gbt9704", "docgen.ooxml", "docgen.blueprint", "docgen.importer"]),
     ("casefiles and types", ["docgen.doctypes", "docgen.workspace", "docgen.casefile"]),
     ("rules and deadlines", ["docgen.workdays", "docgen.rules", "docgen.deadlines", "docgen.validate"]),
-    ("render/PDF", ["docgen.render", "docgen.pdf", "docgen.stamp", "docgen.catalog"]),
+    ("render/PDF", ["docgen.fonts", "docgen.render", "docgen.pdf", "docgen.stamp", "docgen.catalog"]),
     ("archive store", ["docgen.archive", "docgen.register"]),
     ("search", ["search", "search.*"]),
     ("issuing, status, bundle", ["docgen.issuing", "docgen.status", "docgen.bundle"]),
