@@ -28,6 +28,8 @@ COMMANDS = {
     "archive": "docgen.cli.archive:archive",
     "search": "docgen.cli.search:search",
     "index": "docgen.cli.search:index",
+    "serve": "docgen.cli.web:serve",
+    "user": "docgen.cli.web:user",
 }
 
 
