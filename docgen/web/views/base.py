@@ -80,7 +80,14 @@ def read_allowed(request: Request) -> None:
 
 
 def login_redirect(request: Request):
-    return RedirectResponse(request.url_for("login").include_query_params(next=request.url.path), 303)
+    from urllib.parse import quote
+
+    return RedirectResponse("/login?next=" + quote(request.url.path), 303)
+
+
+def go(request: Request, name: str, **params):
+    """After a write: see the result (a path on this site, whatever host the browser used)."""
+    return RedirectResponse(request.url_for(name, **params).path, 303)
 
 
 def clerk(request: Request) -> User:

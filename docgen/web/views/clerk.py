@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.responses import FileResponse, RedirectResponse
+from starlette.responses import FileResponse
 
 from docgen.web import audit, data, forms
-from docgen.web.views.base import (call, clerk, config, login_redirect, need_id, not_found, page, posted,
+from docgen.web.views.base import (call, clerk, config, go, login_redirect, need_id, not_found, page, posted,
                                    today, user, ws)
 
 CASE_FILE = "case.yaml"
@@ -72,7 +72,7 @@ async def new_case(request):
     await call(data.save, workspace, case_id, {CASE_FILE: text}, who.name, f"新建案卷 {case_id}（网页，{who.name}）",
                year)
     await _record(request, who, "新建案卷", case_id, shown)
-    return RedirectResponse(request.url_for("case", case_id=case_id), 303)
+    return go(request, "case", case_id=case_id)
 
 
 async def edit_case(request):
@@ -95,7 +95,7 @@ async def edit_case(request):
         return _case_form(request, fields, values, mine, case_id=case_id, new=False, status=400)
     await call(data.save, workspace, case_id, {CASE_FILE: text}, who.name, f"修改案卷 {case_id}（网页，{who.name}）")
     await _record(request, who, "修改案卷", case_id, shown)
-    return RedirectResponse(request.url_for("case", case_id=case_id), 303)
+    return go(request, "case", case_id=case_id)
 
 
 async def choose_type(request):
@@ -140,7 +140,7 @@ async def _save_document(request, case_id: str, doc_id: str, type_id: str, new: 
     await call(data.save, workspace, case_id, {name: text}, who.name,
                f"{action} {case_id}/{doc_id}（{doctype.name}，网页，{who.name}）")
     await _record(request, who, action, f"{case_id}/{doc_id}", f"{doctype.name} {shown}")
-    return RedirectResponse(request.url_for("preview", case_id=case_id, doc_id=doc_id), 303)
+    return go(request, "preview", case_id=case_id, doc_id=doc_id)
 
 
 async def new_document(request):
@@ -234,7 +234,7 @@ async def issue(request):
         await _record(request, who, "签发失败", f"{case_id}/{doc_id}", str(exc.detail), ok=False)
         raise
     await _record(request, who, "签发", f"{case_id}/{doc_id}", f"{done['number']} 档号 {done['archive_id']}")
-    return RedirectResponse(request.url_for("item", item_id=done["archive_id"]), 303)
+    return go(request, "item", item_id=done["archive_id"])
 
 
 async def new_event(request):
@@ -270,4 +270,4 @@ async def new_event(request):
                f"记录办理情况 {case_id}：{row.get('event')}（网页，{who.name}）")
     await _record(request, who, "记录办理情况", case_id, f"{row.get('date')} {row.get('event')}"
                   + (f"（办结 {row['item']}）" if row.get("item") else ""))
-    return RedirectResponse(request.url_for("case", case_id=case_id), 303)
+    return go(request, "case", case_id=case_id)

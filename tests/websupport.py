@@ -1,0 +1,64 @@
+"""A workspace for the web tests: the samples in git, one document issued, one file imported,
+and an accounts file with a clerk and an inspector. Built through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+CLERK, INSPECTOR, PASSWORD = "wangming", "zhaojun", "mima-2021-ok"
+SAMPLE_DAY = "2021-12-01"
+IMPORTED = "003_b32fe016907a89d3.txt"
+GIT_ENV = {"GIT_AUTHOR_NAME": "样例", "GIT_AUTHOR_EMAIL": "sample@docgen", "GIT_COMMITTER_NAME": "样例",
+           "GIT_COMMITTER_EMAIL": "sample@docgen"}
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, text=True,
+                          env={**os.environ, **GIT_ENV}).stdout
+
+
+def cli(root: Path, *args: str, users: Path | None = None, input: str | None = None):
+    from docgen.cli import cli as command
+
+    env = {"DOCGEN_USERS": str(users)} if users else {}
+    return CliRunner().invoke(command, ["--root", str(root), *args], input=input, env=env,
+                              catch_exceptions=False)
+
+
+def build(base: Path, *, issue: bool = True) -> dict:
+    """The workspace under base/ws and the accounts file base/config/users.json."""
+    root = base / "ws"
+    root.mkdir(parents=True)
+    shutil.copy(REPO / "office.yaml", root)
+    shutil.copytree(REPO / "templates", root / "templates")
+    shutil.copytree(REPO / "casefiles", root / "casefiles")
+    (root / "imports").mkdir()
+    shutil.copy(REPO / "imports" / IMPORTED, root / "imports")
+    (root / "archive").mkdir()
+    (root / ".gitignore").write_text("/archive/*\n/out/\n/.docgen/\n", encoding="utf-8")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "样例案卷")
+    if issue:
+        done = cli(root, "issue", "2021-yt-001", "summons", "--json")
+        assert done.exit_code == 0, done.output
+    done = cli(root, "archive", "import", str(root / "imports" / IMPORTED), "--json")
+    assert done.exit_code == 0, done.output
+    users = base / "config" / "users.json"
+    for name, role in ((CLERK, "clerk"), (INSPECTOR, "inspector")):
+        made = cli(root, "user", "add", name, "--role", role, "--password", PASSWORD, users=users)
+        assert made.exit_code == 0, made.output
+    items = json.loads(cli(root, "archive", "list", "--json").output)
+    return {"root": root, "users": users, "items": {i["origin"]: i for i in items}}
+
+
+def cli_json(root: Path, *args: str):
+    done = cli(root, *args, "--json")
+    return json.loads(done.output)
