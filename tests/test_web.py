@@ -121,7 +121,8 @@ def test_item_page_shows_metadata_pdf_and_verifies(shared):
     for value in (meta["archive_id"], meta["number"], meta["title"], "2021年10月29日", "10年", "城关镇人民政府"):
         assert value in page
     assert meta["git"]["commit"] in page
-    assert f'<iframe class="pdf" src="/items/{meta["archive_id"]}/files/document.pdf"' in r.text
+    assert f'href="/items/{meta["archive_id"]}/files/document.pdf"' in r.text
+    assert f'src="/items/{meta["archive_id"]}/pages/{meta["pages"]}.png"' in r.text  # every page shown
     pdf = c.get(f"/items/{quote(meta['archive_id'])}/files/document.pdf")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF") and pdf.headers["content-disposition"].startswith("inline")

@@ -62,3 +62,66 @@ def build(base: Path, *, issue: bool = True) -> dict:
 def cli_json(root: Path, *args: str):
     done = cli(root, *args, "--json")
     return json.loads(done.output)
+
+
+# ---------------------------------------------------------------- a live server and a browser
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+SCREEN = (1366, 768)
+
+
+class Server:
+    """The app under uvicorn on a free loopback port, in a thread of this process."""
+
+    def __init__(self, app):
+        import socket
+        import threading
+
+        import uvicorn
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        import time
+
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+
+    def stop(self):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def browser(profile: Path, size=SCREEN):
+    """Headless Debian Chromium through chromedriver; offline, with a fresh profile."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage", "--lang=zh-CN",
+                f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(180)
+    return driver
+
+
+def screenshot(driver, path: Path, full: bool = True) -> Path:
+    """The page as PNG; full=True grows the window to the page's height first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    width = driver.get_window_size()["width"]
+    if full:
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(width, min(max(height + 120, SCREEN[1]), 6000))
+    driver.save_screenshot(str(path))
+    driver.set_window_size(width, SCREEN[1])
+    return path
