@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 import stat
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest

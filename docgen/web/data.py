@@ -97,13 +97,6 @@ def verify_item(ws, archive_id: str) -> list[dict]:
     return [p for p in _archive(ws).verify() if p["item"] == archive_id]
 
 
-def item_text(ws, archive_id: str) -> str:
-    from docgen.archive import TEXT
-
-    path = _archive(ws).item(archive_id).path / TEXT
-    return path.read_text(encoding="utf-8") if path.is_file() else ""
-
-
 # ---------------------------------------------------------------- search
 
 def index_dir(ws) -> Path:
@@ -193,12 +186,6 @@ def _issued(ws, case_id: str) -> dict:
     from docgen.archive import issued_for_case
 
     return issued_for_case(ws, case_id)
-
-
-def case_ids(ws) -> list[str]:
-    from docgen.casefile import all_case_ids
-
-    return all_case_ids(ws)
 
 
 def case_exists(ws, case_id: str) -> bool:
