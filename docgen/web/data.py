@@ -399,6 +399,11 @@ def relative_path(ws, case_id: str, name: str, year: int | None = None) -> str:
     return ws.relative(folder / name)
 
 
+# Not linked into the scratch workspace of check_candidate: the cases (only the one checked
+# is copied), and what checking never reads.
+SCRATCH_SKIP = {"casefiles", "archive", "out", ".git", ".docgen"}
+
+
 def check_candidate(ws, case_id: str, files: dict[str, str], year: int | None = None) -> list[Problem]:
     """`docgen check CASE` as if the case's files were changed as given ({file name: text}),
     without touching the workspace: the case is copied into a scratch workspace that shares
@@ -409,8 +414,9 @@ def check_candidate(ws, case_id: str, files: dict[str, str], year: int | None = 
     rel = (existing.relative_to(ws.root) if existing else Path("casefiles") / str(year) / case_id)
     with tempfile.TemporaryDirectory(prefix="docgen-check-") as tmp:
         root = Path(tmp)
-        shutil.copyfile(ws.root / "office.yaml", root / "office.yaml")
-        (root / "templates").symlink_to(ws.templates.resolve(), target_is_directory=True)
+        for entry in ws.root.iterdir():  # office.yaml, templates/, rules …: shared, read only
+            if entry.name not in SCRATCH_SKIP:
+                (root / entry.name).symlink_to(entry.resolve(), target_is_directory=entry.is_dir())
         folder = root / rel
         folder.mkdir(parents=True)
         if existing:
