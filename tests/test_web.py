@@ -88,8 +88,14 @@ def test_search_page_shows_the_cli_hits_marked_and_linked(shared):
         assert f'href="/items/{hit["archive_id"]}"' in r.text
         assert hit["title"] in r.text
     assert "<mark>约谈</mark>" in r.text
-    # the type facet counts the same hits
-    assert re.search(r"约谈通知书</a> <span class=\"muted\">1</span>", r.text)
+    # each facet's count is what the CLI finds with that filter added
+    facets = re.findall(r'<li><a href="[^"]*(type|year)=([^"&]+)[^"]*">[^<]+</a> <span class="muted">(\d+)</span>', r.text)
+    assert {name for name, _, _ in facets} == {"type", "year"}
+    from urllib.parse import unquote_plus
+
+    for name, value, count in facets:
+        narrowed = cli_json(shared["root"], "search", "约谈", "城关镇", f"--{name}", unquote_plus(value))
+        assert narrowed["total"] == int(count), (name, value)
 
 
 def test_search_filters_pagination_and_no_hits(shared):
@@ -365,6 +371,14 @@ def test_beyond_loopback_without_accounts_is_read_only_and_with_accounts_needs_l
     assert c.get("/").status_code == 401 and c.get("/api/due").status_code == 401
     login(c, INSPECTOR)
     assert c.get("/").status_code == 200
+
+
+def test_worker_processes_get_the_same_configuration(fresh):
+    from docgen.web.app import Config
+
+    config = Config(root=fresh["root"], users=fresh["users"], host="0.0.0.0", read_only=True,
+                    today=dt.date(2021, 12, 1), warm=True)
+    assert Config.from_env(config.to_env()) == config
 
 
 def test_user_add_stores_a_salted_scrypt_hash_only(tmp_path):

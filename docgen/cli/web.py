@@ -18,26 +18,36 @@ users_option = click.option("--users", type=click.Path(dir_okay=False, path_type
               help="监听地址。默认只允许本机访问；用 0.0.0.0 让局域网访问（没有账户时只读）。")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="端口。")
 @click.option("--read-only", is_flag=True, help="只读：任何人都不能修改（供督查、巡查查阅）。")
+@click.option("--workers", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="工作进程数；检索是计算密集的，多人同时检索时可设为 CPU 核数。")
 @click.option("--today", type=DateType(), default=None, help="以哪一天为“今天”计算期限（演示样例用 2021-12-01）。")
 @users_option
 @click.pass_context
-def serve(ctx, host, port, read_only, today, users):
+def serve(ctx, host, port, read_only, workers, today, users):
     """启动网页：查阅档案、检索、案卷、期限；文书登录后可起草、预览、签发和记录办理情况。
 
     \b
     例：docgen serve                      本机浏览器打开 http://127.0.0.1:8000/
         docgen serve --host 0.0.0.0 --read-only   局域网内只读查阅
     """
+    import os
+
     import uvicorn
 
-    from docgen.web.app import Config, create_app
+    from docgen.web.app import CONFIG_ENV, Config, create_app
     from docgen.workspace import find_root
 
     root = find_root(ctx.obj.get("root"))
-    app = create_app(Config(root=root, users=users, host=host, read_only=read_only, today=today, warm=True))
+    config = Config(root=root, users=users, host=host, read_only=read_only, today=today, warm=True)
+    app = create_app(config)  # made here too: a bad setting is reported before any worker starts
     mode = "只读" if app.state.read_only else "可登录修改"
     click.echo(f"工作区 {root}，{mode}。请用浏览器打开 http://{host}:{port}/ （按 Ctrl+C 停止）")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    os.environ[CONFIG_ENV] = config.to_env()
+    uvicorn.run("docgen.web.app:app_from_env", factory=True, workers=workers, host=host, port=port,
+                log_level="warning")
 
 
 @click.group()

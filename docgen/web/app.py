@@ -52,6 +52,23 @@ class Config:
     today: dt.date | None = None     # the day pages count from (the demo's samples: 2021-12-01)
     warm: bool = False               # start LibreOffice once at start-up (for the first preview)
 
+    def to_env(self) -> str:
+        """The configuration as an environment value, for worker processes (from_env)."""
+        import json
+
+        return json.dumps({"root": str(self.root), "users": str(self.users) if self.users else None,
+                           "host": self.host, "read_only": self.read_only, "warm": self.warm,
+                           "today": self.today.isoformat() if self.today else None})
+
+    @classmethod
+    def from_env(cls, text: str) -> Config:
+        import json
+
+        raw = json.loads(text)
+        return cls(root=Path(raw["root"]), users=Path(raw["users"]) if raw["users"] else None, host=raw["host"],
+                   read_only=raw["read_only"], warm=raw["warm"],
+                   today=dt.date.fromisoformat(raw["today"]) if raw["today"] else None)
+
     @property
     def loopback(self) -> bool:
         try:
@@ -167,6 +184,16 @@ def create_app(config: Config) -> Starlette:
 
         threading.Thread(target=data.warm_up, args=(data.workspace(config.root),), daemon=True).start()
     return app
+
+
+CONFIG_ENV = "DOCGEN_WEB_CONFIG"
+
+
+def app_from_env() -> Starlette:
+    """The app of one worker process of `docgen serve --workers N` (uvicorn imports this)."""
+    import os
+
+    return create_app(Config.from_env(os.environ[CONFIG_ENV]))
 
 
 MESSAGES = {400: "请求有误", 401: "请先登录", 403: "无权进行此操作", 404: "找不到该页面", 405: "不支持此请求方式"}

@@ -116,27 +116,20 @@ MARKS = ("\x02", "\x03")
 
 
 def search(ws, query: str = "", *, type=None, year=None, unit=None, date_from=None, date_to=None,
-           sort=None, limit: int = 20, marks=("【", "】")) -> dict:
-    """`docgen search --json`: {"total", "hits": [...]}; DocgenError for a bad query."""
+           sort=None, limit: int = 20, marks=("【", "】"), facets: tuple[str, ...] = ()) -> dict:
+    """`docgen search --json`: {"total", "hits": [...]} (hits also carry type_name), plus
+    "facets" {field: {value: hits}} when asked; DocgenError for a bad query."""
     from search.query import search as run
 
     res = run(index_dir(ws), query, type=type or None, year=year or None, unit=unit or None,
               date_from=date_from or None, date_to=date_to or None, limit=limit, sort=sort or None,
-              marks=marks, source=_source(ws), notify=lambda message: None)
+              marks=marks, source=_source(ws), notify=lambda message: None, facets=facets)
     out = res.as_dict()
     for hit, full in zip(out["hits"], res.hits):
         hit["type_name"] = full.type_name
+    if facets:
+        out["facets"] = res.facets
     return out
-
-
-def facet_counts(ws, query: str, filters: dict, name: str, values: list[str]) -> dict[str, int]:
-    """How many hits the query has under each value of one filter (the other filters kept)."""
-    counts = {}
-    for value in values:
-        res = search(ws, query, **{**filters, name: value}, limit=1)
-        if res["total"]:
-            counts[value] = res["total"]
-    return counts
 
 
 def types(ws) -> dict[str, str]:

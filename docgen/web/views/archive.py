@@ -32,22 +32,14 @@ async def search(request):
     workspace = ws(request)
     searched = bool(q or any(filters.values()))
     result, facets = {"total": 0, "hits": []}, {}
+    names = data.types(workspace)
     if searched:
-        lib = _library_filters(filters)
-        result = await call(data.search, workspace, q, **lib, sort=sort, limit=number * PER_PAGE,
-                            marks=data.MARKS)
+        result = await call(data.search, workspace, q, **_library_filters(filters), sort=sort,
+                            limit=number * PER_PAGE, marks=data.MARKS, facets=("type_name", "year"))
         result["hits"] = result["hits"][(number - 1) * PER_PAGE:]
-        names = data.types(workspace)
-        if result["total"]:
-            facets = {
-                "type": await call(data.facet_counts, workspace, q, lib, "type",
-                                   [filters["type"]] if filters["type"] else list(names)),
-                "year": await call(data.facet_counts, workspace, q, lib, "year",
-                                   [filters["year"]] if filters["year"] else
-                                   [str(y) for y in data.catalog_years(workspace)]),
-            }
-    else:
-        names = data.types(workspace)
+        # by the Chinese name, which the type filter also takes (imported items: 其他 …)
+        facets = {"type": result["facets"]["type_name"],
+                  "year": dict(sorted(result["facets"]["year"].items(), reverse=True))}
     pages = max(1, min(MAX_PAGE, -(-result["total"] // PER_PAGE)))
     return page(request, "search.html", {
         "q": q, "filters": filters, "sort": sort or "", "result": result, "searched": searched,
