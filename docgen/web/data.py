@@ -31,10 +31,31 @@ def valid_id(value: str) -> bool:
     return bool(ID_RE.match(value or "")) and ".." not in value
 
 
+_workspaces: dict[Path, tuple[tuple, object]] = {}
+
+
+def _signature(root: Path) -> tuple:
+    """What the workspace object caches depends on: office.yaml, the rules and the type
+    declarations (the top-level files and templates/), by name, size and mtime."""
+    def stats(folder: Path):
+        return tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()))
+    templates = root / "templates"
+    return stats(root), stats(templates) if templates.is_dir() else ()
+
+
 def workspace(root: Path):
+    """The workspace, its office and type declarations parsed once and read again only when
+    one of their files changes (parsing every declaration costs about 0.1 s a request)."""
     from docgen.workspace import Workspace
 
-    return Workspace(Path(root))
+    root = Path(root)
+    signature = _signature(root)
+    cached = _workspaces.get(root)
+    if cached and cached[0] == signature:
+        return cached[1]
+    ws = Workspace(root)
+    _workspaces[root] = (signature, ws)
+    return ws
 
 
 def out_dir(ws, *parts: str) -> Path:
@@ -402,6 +423,7 @@ def check_candidate(ws, case_id: str, files: dict[str, str], year: int | None = 
     without touching the workspace: the case is copied into a scratch workspace that shares
     office.yaml and templates/, so the messages are word for word those of `docgen check`."""
     from docgen.casefile import check
+    from docgen.workspace import Workspace
 
     existing = _case_path(ws, case_id) if case_exists(ws, case_id) else None
     rel = (existing.relative_to(ws.root) if existing else Path("casefiles") / str(year) / case_id)
@@ -418,7 +440,7 @@ def check_candidate(ws, case_id: str, files: dict[str, str], year: int | None = 
                     shutil.copyfile(path, folder / path.name)
         for name, text in files.items():
             (folder / name).write_text(text, encoding="utf-8")
-        return check(workspace(root), [case_id])
+        return check(Workspace(root), [case_id])  # not cached: the folder is gone after
 
 
 def save(ws, case_id: str, files: dict[str, str], user: str, message: str, year: int | None = None) -> list[Path]:
