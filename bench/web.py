@@ -52,6 +52,7 @@ def build(ws: Path, n: int, seeds: Path, procs: int) -> None:
     shutil.rmtree(ws, ignore_errors=True)
     shutil.copytree(ROOT / "templates", ws / "templates")
     shutil.copy(ROOT / "office.yaml", ws / "office.yaml")
+    shutil.copy(ROOT / "rules.yaml", ws / "rules.yaml")
     (ws / "casefiles").mkdir()
     archive = ws / "archive"
     t0 = time.perf_counter()

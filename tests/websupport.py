@@ -37,6 +37,7 @@ def build(base: Path, *, issue: bool = True) -> dict:
     root = base / "ws"
     root.mkdir(parents=True)
     shutil.copy(REPO / "office.yaml", root)
+    shutil.copy(REPO / "rules.yaml", root)
     shutil.copytree(REPO / "templates", root / "templates")
     shutil.copytree(REPO / "casefiles", root / "casefiles")
     (root / "imports").mkdir()

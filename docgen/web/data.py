@@ -422,7 +422,7 @@ def check_candidate(ws, case_id: str, files: dict[str, str], year: int | None = 
     """`docgen check CASE` as if the case's files were changed as given ({file name: text}),
     without touching the workspace: the case is copied into a scratch workspace that shares
     office.yaml and templates/, so the messages are word for word those of `docgen check`."""
-    from docgen.casefile import check
+    from docgen.validate import check
     from docgen.workspace import Workspace
 
     existing = _case_path(ws, case_id) if case_exists(ws, case_id) else None
