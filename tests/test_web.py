@@ -175,6 +175,21 @@ def test_due_page_and_api_are_docgen_due(shared):
     assert overdue and f"已逾期{-overdue[0]['days_left']}天" in page
 
 
+def test_a_broken_casefile_is_named_and_hides_no_deadline(fresh):
+    root = fresh["root"]
+    path = root / "casefiles" / "2021" / "2021-yt-001" / "case.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("opened: 2021-10-28", "opened: 2021-13-45"),
+                    encoding="utf-8")
+    expected = json.loads(cli(root, "due", "--json").stdout)["errors"][0]["message"]
+    c = client(fresh)
+    front = c.get("/")
+    assert front.status_code == 200 and "期限和黑名单暂不能计算" in front.text and expected in text_of(front.text)
+    listed = c.get("/cases")
+    assert listed.status_code == 200 and "2021-yt-001" in listed.text and expected in text_of(listed.text)
+    due = c.get("/due")
+    assert due.status_code == 400 and expected in text_of(due.text)
+
+
 def test_case_page_shows_documents_events_deadlines_history(shared):
     c = client(shared)
     status = cli_json(shared["root"], "status", "2021-yt-001", "--on", SAMPLE_DAY)

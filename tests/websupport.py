@@ -56,13 +56,13 @@ def build(base: Path, *, issue: bool = True) -> dict:
     for name, role in ((CLERK, "clerk"), (INSPECTOR, "inspector")):
         made = cli(root, "user", "add", name, "--role", role, "--password", PASSWORD, users=users)
         assert made.exit_code == 0, made.output
-    items = json.loads(cli(root, "archive", "list", "--json").output)
+    items = json.loads(cli(root, "archive", "list", "--json").stdout)
     return {"root": root, "users": users, "items": {i["origin"]: i for i in items}}
 
 
 def cli_json(root: Path, *args: str):
     done = cli(root, *args, "--json")
-    return json.loads(done.output)
+    return json.loads(done.stdout)
 
 
 # ---------------------------------------------------------------- a live server and a browser

@@ -176,10 +176,10 @@ def blacklist(ws, year: int, on: dt.date) -> dict:
 
 
 def cases(ws, on: dt.date) -> list[dict]:
-    """`docgen status --json` without a case: one row a case."""
+    """`docgen cases --json`: every case, those with a problem listed with it."""
     from docgen import deadlines
 
-    return deadlines.overview(ws, on)
+    return deadlines.cases(ws, on)
 
 
 def case(ws, case_id: str, on: dt.date) -> dict:
@@ -232,7 +232,12 @@ def overview(ws, on: dt.date) -> dict:
         by_year[meta["year"]][meta["type"]] += 1
         names[meta["type"]] = meta.get("type_name") or meta["type"]
     recent = sorted(found, key=lambda i: i.metadata.get("filed_at") or "", reverse=True)[:8]
-    open_items = due(ws, on)
+    # Deadlines and the blacklist refuse to answer while a casefile is wrong (a list missing
+    # one case would hide its deadlines): the page says so instead of showing a partial list.
+    try:
+        open_items, listed, problems = due(ws, on), blacklist(ws, on.year, on), []
+    except DocgenError as exc:
+        open_items, listed, problems = [], {"listed": [], "cleared": []}, [str(p) for p in exc.problems]
     return {
         "total": len(found),
         "years": sorted(by_year, reverse=True),
@@ -241,7 +246,8 @@ def overview(ws, on: dt.date) -> dict:
         "recent": [i.metadata for i in recent],
         "due": open_items,
         "overdue": sum(d["overdue"] for d in open_items),
-        "blacklist": blacklist(ws, on.year, on),
+        "blacklist": listed,
+        "problems": problems,
         "cases": cases(ws, on),
     }
 
