@@ -168,11 +168,16 @@ def due(ws, on: dt.date, within: int | None = None) -> list[dict]:
 
 
 def blacklist(ws, year: int, on: dt.date) -> dict:
-    """`docgen blacklist --json` (listed) and the units that were rectified (cleared)."""
+    """`docgen blacklist --json` (listed), the units that were rectified (cleared), and the
+    rule applied (rules.yaml: basis, consequence, how often, which kinds count)."""
     from docgen import deadlines
+    from docgen.rules import load
 
+    rule = load(ws).blacklist
     listed, cleared = deadlines.blacklist(ws, year, on)
-    return {"listed": [e.as_dict() for e in listed], "cleared": [e.as_dict() for e in cleared]}
+    return {"listed": [e.as_dict() for e in listed], "cleared": [e.as_dict() for e in cleared],
+            "rule": None if rule is None else {"basis": rule.basis, "consequence": rule.consequence,
+                                               "times": rule.times, "counting": list(rule.counting)}}
 
 
 def cases(ws, on: dt.date) -> list[dict]:
@@ -237,7 +242,7 @@ def overview(ws, on: dt.date) -> dict:
     try:
         open_items, listed, problems = due(ws, on), blacklist(ws, on.year, on), []
     except DocgenError as exc:
-        open_items, listed, problems = [], {"listed": [], "cleared": []}, [str(p) for p in exc.problems]
+        open_items, listed, problems = [], {"listed": [], "cleared": [], "rule": None}, [str(p) for p in exc.problems]
     return {
         "total": len(found),
         "years": sorted(by_year, reverse=True),
