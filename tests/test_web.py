@@ -388,6 +388,17 @@ def test_beyond_loopback_without_accounts_is_read_only_and_with_accounts_needs_l
     assert c.get("/").status_code == 200
 
 
+def test_serve_says_in_chinese_when_the_port_is_taken(fresh):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = cli(fresh["root"], "serve", "--port", str(port), users=fresh["users"])
+    assert done.exit_code == 1 and f"无法在 127.0.0.1:{port} 上启动网页：端口已被占用" in done.output
+
+
 def test_worker_processes_get_the_same_configuration(fresh):
     from docgen.web.app import Config
 

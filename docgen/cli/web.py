@@ -38,6 +38,7 @@ def serve(ctx, host, port, read_only, workers, today, users):
     from docgen.workspace import find_root
 
     root = find_root(ctx.obj.get("root"))
+    _check_address(host, port)
     config = Config(root=root, users=users, host=host, read_only=read_only, today=today, warm=True)
     app = create_app(config)  # made here too: a bad setting is reported before any worker starts
     mode = "只读" if app.state.read_only else "可登录修改"
@@ -48,6 +49,24 @@ def serve(ctx, host, port, read_only, workers, today, users):
     os.environ[CONFIG_ENV] = config.to_env()
     uvicorn.run("docgen.web.app:app_from_env", factory=True, workers=workers, host=host, port=port,
                 log_level="warning")
+
+
+def _check_address(host: str, port: int) -> None:
+    """A port in use or an address not on this machine, said in Chinese before uvicorn starts."""
+    import errno
+    import socket
+
+    from docgen.errors import DocgenError
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        why = {errno.EADDRINUSE: "端口已被占用，可用 --port 换一个，如 --port 8001",
+               errno.EADDRNOTAVAIL: "本机没有这个地址，请检查 --host",
+               errno.EACCES: "没有权限使用该端口（1024 以下的端口需要管理员权限）"}.get(exc.errno, exc.strerror)
+        raise DocgenError(f"无法在 {host}:{port} 上启动网页：{why}") from None
 
 
 @click.group()
