@@ -161,7 +161,7 @@ def test_pages_fit_a_tablet(live):
     _, server, driver = live
     driver.set_window_size(768, 1024)
     try:
-        for url in ("/", "/search?q=约谈", "/due", "/cases/2021-yt-001"):
+        for url in ("/", "/search?q=约谈", "/due", "/cases", "/cases/2021-yt-001", "/catalog/2021"):
             driver.get(server.url + url)
             overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, (url, overflow)
