@@ -125,6 +125,13 @@ class Archive:
             raise DocgenError(f"档案中没有 {item_id}（可用 docgen archive list 查看）")
         return self.read(path)
 
+    def show(self, item_id: str) -> dict:
+        """`docgen archive show --json`: an item's metadata, and the reason if its number was
+        voided (None otherwise)."""
+        found = self.item(item_id)
+        voided = self.voided().get(found.id)
+        return {**found.metadata, "voided": voided.note if voided else None}
+
     def voided(self) -> dict[str, Row]:
         """档号 → the 作废 line of each item whose number was withdrawn."""
         rows, _ = self.register.load()
@@ -314,30 +321,45 @@ class Archive:
                 problems.append(_problem("unregistered", name, "", "登记簿中没有此档号：未经签发或导入登记的档案"))
         for aid, row in filed.items():
             folder = present.get(aid)
-            label = f"{row.number or '（无文号）'}《{row.title}》"
             if folder is None:
+                label = f"{row.number or '（无文号）'}《{row.title}》"
                 problems.append(_problem("missing-item", aid, "", f"档案缺失：登记簿（{row.where}）登记的 {label} 不在档案中"))
-                continue
-            if not (folder / MANIFEST).is_file() or sha256(folder / MANIFEST) != row.manifest:
-                problems.append(_problem("changed", aid, MANIFEST, f"校验清单与登记簿（{row.where}）记录的 SHA-256 不符"))
-            try:
-                meta = self.read(folder).metadata
-            except DocgenError as exc:
-                problems += [_problem("changed", aid, METADATA, p.message) for p in exc.problems]
-                continue
-            expected = {"number": row.number, "title": row.title, "date": row.date,
-                        "case_id": row.case, "document": row.doc}
-            differ = [key for key, value in expected.items() if (meta.get(key) or "") != value]
-            if differ:
-                problems.append(_problem("changed", aid, METADATA, f"元数据与登记簿（{row.where}）不符："
-                                         + "、".join(differ)))
-            listed = {k: v for k, v in (meta.get("files") or {}).items()}
-            if (folder / MANIFEST).is_file():
-                manifest = {line.partition("  ")[2]: line.partition("  ")[0] for line in
-                            (folder / MANIFEST).read_bytes().decode("utf-8", "replace").splitlines()}
-                manifest.pop(METADATA, None)
-                if manifest != listed:
-                    problems.append(_problem("changed", aid, MANIFEST, "校验清单与元数据中的文件摘要不符"))
+            else:
+                problems += self._against_register(folder, row)
+        return problems
+
+    def verify_item(self, item_id: str) -> list[dict]:
+        """One item: its files against its manifest, and it against its register line — what an
+        item's page shows (no lock, no history: `verify` does the whole archive)."""
+        folder = self.root / item_id
+        if "/" in item_id or item_id.startswith(".") or not folder.is_dir():
+            raise DocgenError(f"档案中没有 {item_id}（可用 docgen archive list 查看）")
+        rows, _ = self.register.load()
+        row = next((r for r in rows if r.archive_id == item_id and r.status != VOID), None)
+        if row is None:
+            return self.check_item(folder) + [_problem("unregistered", item_id, "", "登记簿中没有此档号")]
+        return self.check_item(folder) + self._against_register(folder, row)
+
+    def _against_register(self, folder: Path, row: Row) -> list[dict]:
+        """A present item against its register line: manifest digest, metadata, and the
+        metadata's own digests against the manifest."""
+        aid, problems = folder.name, []
+        if not (folder / MANIFEST).is_file() or sha256(folder / MANIFEST) != row.manifest:
+            problems.append(_problem("changed", aid, MANIFEST, f"校验清单与登记簿（{row.where}）记录的 SHA-256 不符"))
+        try:
+            meta = self.read(folder).metadata
+        except DocgenError as exc:
+            return problems + [_problem("changed", aid, METADATA, p.message) for p in exc.problems]
+        expected = {"number": row.number, "title": row.title, "date": row.date, "case_id": row.case, "document": row.doc}
+        differ = [key for key, value in expected.items() if (meta.get(key) or "") != value]
+        if differ:
+            problems.append(_problem("changed", aid, METADATA, f"元数据与登记簿（{row.where}）不符：" + "、".join(differ)))
+        if (folder / MANIFEST).is_file():
+            manifest = {line.partition("  ")[2]: line.partition("  ")[0] for line in
+                        (folder / MANIFEST).read_bytes().decode("utf-8", "replace").splitlines()}
+            manifest.pop(METADATA, None)
+            if manifest != (meta.get("files") or {}):
+                problems.append(_problem("changed", aid, MANIFEST, "校验清单与元数据中的文件摘要不符"))
         return problems
 
 

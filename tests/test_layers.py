@@ -14,7 +14,7 @@ from pathlib import Path
 from conftest import REPO
 
 LAYERS = [  # lowest first
-    ("errors/io", ["docgen.errors", "docgen.fsio", "docgen.yamlio", "docgen.provenance"]),
+    ("errors/io", ["docgen.errors", "docgen.fsio", "docgen.yamlio", "docgen.yamledit", "docgen.provenance"]),
     ("GB/T 9704 rules and OOXML", ["docgen.gbt9704", "docgen.ooxml", "docgen.blueprint", "docgen.importer"]),
     ("casefiles and types", ["docgen.doctypes", "docgen.workspace", "docgen.casefile"]),
     ("rules and deadlines", ["docgen.workdays", "docgen.rules", "docgen.deadlines", "docgen.validate"]),

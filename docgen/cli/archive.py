@@ -119,12 +119,9 @@ def list_items(ctx, year, type_id, as_json):
 @click.pass_context
 def show(ctx, item_id, as_json):
     """显示一件档案的元数据（ID 为档号）。"""
-    arch = _archive(ctx)
-    item = arch.item(item_id)
-    meta = item.metadata
-    voided = arch.voided().get(item.id)
+    meta = _archive(ctx).show(item_id)
     if as_json:
-        emit_json({**meta, "voided": voided.note if voided else None})
+        emit_json(meta)
         return
     labels = [("档号", "archive_id"), ("文号", "number"), ("题名", "title"), ("责任者", "issuer"),
               ("日期", "date"), ("文种", "type_name"), ("保管期限", "retention_name"), ("密级", "security"),
@@ -134,8 +131,8 @@ def show(ctx, item_id, as_json):
         if key == "origin":
             value = "签发" if value == "issued" else f"导入（{meta.get('source_name')}）"
         click.echo(f"{label}：{value if value not in (None, '') else '—'}")
-    if voided:
-        click.secho(f"已作废：{voided.recorded[:10]}，{voided.note}", fg="red")
+    if meta["voided"]:
+        click.secho(f"已作废：{meta['voided']}", fg="red")
     click.echo(f"涉及单位：{'、'.join(meta.get('units') or []) or '—'}")
     git = meta.get("git")
     if git:

@@ -27,30 +27,17 @@ def bundle(ctx, case_id, out, force, as_json):
     例：docgen bundle 2021-yt-001
         docgen bundle 2021-yt-001 --out ~/桌面/约谈案卷.pdf
     """
-    from docgen.archive import Archive
-    from docgen.bundle import build_bundle, default_path
-    from docgen.casefile import load_case
+    from docgen.bundle import build_bundle, default_path, from_archive
     from docgen.fsio import check_output
     from docgen.workspace import Workspace
 
     ws = Workspace.find(ctx.obj.get("root"))
-    arch = Archive(ws)
-    out = check_output(out, arch.root, force=force) if out else \
-        check_output(default_path(ws, case_id), arch.root, force=True)
-    # Issued documents go in as filed: their registered number, and the archived PDF with its
-    # 归档章 when the item is intact (else the document is rendered again, and the clerk told).
-    docs = {p.stem for p in load_case(ws, case_id).document_paths()}
-    issued = {doc: row for (case, doc), row in arch.issued().items() if case == case_id and doc in docs}
-    pdfs = {}
-    for doc, row in issued.items():
-        folder = arch.root / row.archive_id
-        trouble = arch.check_item(folder) if folder.is_dir() else [{"message": "不在档案中"}]
-        if trouble:
-            click.secho(f"注意：{doc} 的归档件 {row.archive_id}（{row.number}）有问题（{trouble[0]['message']}），"
-                        "案卷 PDF 中按案卷重新生成；请运行 docgen archive verify 检查", fg="yellow", err=True)
-        else:
-            pdfs[doc] = folder / "document.pdf"
-    result = build_bundle(ws, case_id, out, numbers={d: r.number for d, r in issued.items()}, pdfs=pdfs)
+    out = check_output(out, ws.archive, force=force) if out else \
+        check_output(default_path(ws, case_id), ws.archive, force=True)
+    numbers, pdfs, notices = from_archive(ws, case_id)
+    for notice in notices:
+        click.secho(f"注意：{notice}", fg="yellow", err=True)
+    result = build_bundle(ws, case_id, out, numbers=numbers, pdfs=pdfs)
     if as_json:
         emit_json(result.as_dict())
         return
