@@ -224,22 +224,11 @@ def body_text(stored: dict) -> str:
 
 # --- the pointer, the lock, opening --------------------------------------------------------------
 
-@contextmanager
 def write_lock(index_dir, timeout: float = WRITE_TIMEOUT):
     """Exclusive, cross-process lock for every write; waits up to ``timeout`` seconds."""
-    from filelock import FileLock, Timeout
-    index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir / LOCK_NAME), timeout=timeout)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise DocgenError(f"检索索引正被其他进程写入（{index_dir}），等待 {timeout:.0f} 秒仍未结束，"
-                          "请稍后再试。") from None
-    try:
-        yield
-    finally:
-        lock.release()
+    from docgen.fsio import lock
+    return lock(Path(index_dir) / LOCK_NAME, timeout,
+                f"检索索引正被其他进程写入（{index_dir}），等待 {timeout:.0f} 秒仍未结束，请稍后再试。")
 
 
 def _pointer(index_dir: Path) -> dict | None:

@@ -31,6 +31,8 @@ COMMANDS = {
     "search": "docgen.cli.search:search",
     "index": "docgen.cli.search:index",
     "fonts": "docgen.cli.fonts:fonts",
+    "serve": "docgen.cli.web:serve",
+    "user": "docgen.cli.web:user",
 }
 
 
@@ -108,9 +110,21 @@ def emit_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def _terminated(signum, _frame):
+    # SIGTERM (and a closed terminal's SIGHUP) would end Python without running `finally`:
+    # raising instead lets every clean-up run — the half-built archive item, LibreOffice's
+    # process group, its temporary folder — before the process exits 128 + signum.
+    raise SystemExit(128 + signum)
+
+
 def main():
     # Chinese on any terminal: stdout may be a pipe with an ASCII locale in CI.
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminated)
     cli(prog_name="docgen")
