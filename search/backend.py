@@ -74,7 +74,7 @@ class WhooshBackend:
                           source=source, notify=notify)
 
 
-FACETS = ("type", "year")
+FACETS = ("type", "type_name", "year")
 
 
 def _run(searcher, parsed, types, options, limit, sort, marks, facets) -> Results:
@@ -108,7 +108,7 @@ def search(index_dir, query: str = "", **options) -> Results:
     Options: ``type``, ``year``, ``unit``, ``number``, ``case``, ``date_from``, ``date_to``
     (filters, as in the query syntax); ``limit`` (None: every hit); ``sort`` ("relevance",
     the default when there are words, or "date": newest first); ``marks`` (a pair of
-    strings put around each match in snippets, or "html"); ``facets`` (of "type", "year":
+    strings put around each match in snippets, or "html"); ``facets`` (of "type", "type_name", "year":
     the hits counted by each value, in ``Results.facets``); ``types`` ({type id: Chinese
     name}, the workspace's declarations, so that 文种 names match); ``source`` (the
     archive, ``search.source.archive_source(root)``: a missing or damaged index is rebuilt
