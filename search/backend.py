@@ -4,9 +4,9 @@ docgen talks to search through a ``Backend``. ``WhooshBackend`` keeps the index 
 beside the archive, the right size for a county office; a province's archive could be
 served by a search server instead (see docs/search-server.md for how the same fields and
 queries map onto OpenSearch) by adding a class with the same four methods and choosing it
-in ``backend``. Queries reach a backend already parsed (``search.query.Parsed``), so the
-syntax, the folding of what people type and the JSON shape of the hits stay the same
-whichever engine answers.
+in ``backend``. Every backend parses the query with ``search.query`` and returns
+``search.results.Results``, so the syntax, the folding of what people type and the JSON
+shape of the hits stay the same whichever engine answers.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class Backend(Protocol):
         """Replace everything with ``docs`` (every archive document)."""
 
     def search(self, query: str = "", **options) -> Results:
-        """Hits for a query; see ``search.query.search`` for the options."""
+        """Hits for a query; see ``search`` below for the options."""
 
 
 SORTS = {"relevance": "relevance", "date": "date", "newest": "date", None: None}
@@ -108,11 +108,11 @@ def search(index_dir, query: str = "", **options) -> Results:
     Options: ``type``, ``year``, ``unit``, ``number``, ``case``, ``date_from``, ``date_to``
     (filters, as in the query syntax); ``limit`` (None: every hit); ``sort`` ("relevance",
     the default when there are words, or "date": newest first); ``marks`` (a pair of
-    strings put around each match in snippets, or "html"); ``facets`` (of "type", "type_name", "year":
-    the hits counted by each value, in ``Results.facets``); ``types`` ({type id: Chinese
-    name}, the workspace's declarations, so that 文种 names match); ``source`` (the
-    archive, ``search.source.archive_source(root)``: a missing or damaged index is rebuilt
-    from it, and items the index lacks are added) and ``notify`` (receives the Chinese
-    messages about that).
+    strings put around each match in snippets, or "html"); ``facets`` (of "type",
+    "type_name", "year": the hits counted by each value, in ``Results.facets``); ``types``
+    ({type id: Chinese name}, the workspace's declarations, so that 文种 names match);
+    ``source`` (the archive, ``search.source.archive_source(root)``: a missing or damaged
+    index is rebuilt from it, and items the index lacks are added) and ``notify``
+    (receives the Chinese messages about that).
     """
     return backend(index_dir).search(query, **options)

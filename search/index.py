@@ -20,8 +20,8 @@ Documents come from the archive as plain dicts (``archive_id``, ``number``, ``ti
 
 from __future__ import annotations
 
-import datetime as _dt
 import atexit
+import datetime as _dt
 import json
 import os
 import secrets

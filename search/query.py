@@ -245,7 +245,7 @@ def plan(parsed: Parsed, *, types: Mapping[str, str] = {}, type_names=(), words=
     """The Whoosh queries for a parsed query and the options' filters. ``types`` maps the
     declared type ids to their Chinese names, ``type_names`` are the names the index holds;
     ``words(run)`` segments a literal into the title words the index knows (ranking)."""
-    from whoosh.query import And, Every, Not, NumericRange, Or
+    from whoosh.query import And, Every, Not, NumericRange
 
     musts, nots = [], []
     for clause in parsed.clauses:

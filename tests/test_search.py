@@ -615,6 +615,9 @@ def test_search_does_not_load_jieba(ix):
 def test_search_indexes_items_an_interrupted_import_left_out(run, workspace):
     """M2: the item folder is there but the process died before indexing it; the next
     `docgen search` notices (archive ids against the index) and indexes it."""
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "案卷"]):     # the register lives in git
+        subprocess.run(["git", "-C", str(workspace), "-c", "user.name=张丽", "-c", "user.email=zl@example.cn",
+                        *args], check=True, capture_output=True)
     seeds = sorted((ROOT / "imports").glob("0*.txt"))
     items = [json.loads(run("archive", "import", s, "--json", "--date", "2021-06-01", "--title", "导入的文件")
                         .stdout)[0]["archive_id"] for s in seeds[:2]]
@@ -627,3 +630,8 @@ def test_search_indexes_items_an_interrupted_import_left_out(run, workspace):
     assert "补编" in r.stderr and items[1] in r.stderr and before == 1
     r = run("search", "安全", "--json")
     assert "补编" not in r.stderr                        # once is enough
+    # The next import (or issue) notices too.
+    si.delete_documents(index_dir, [items[0]])
+    r = run("archive", "import", seeds[2], "--json", "--date", "2021-06-02", "--title", "又一份")
+    assert r.exit_code == 0 and "补编" in r.stderr and items[0] in r.stderr
+    assert si.doc_count(index_dir) == 3
