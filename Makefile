@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install sysdeps templates bench clean
+.PHONY: demo test install sysdeps templates catalog bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: install sysdeps
 # Rebuild the .docx templates from the GB/T 9704 rules (docgen/gbt9704.py).
 templates: install
 	$(BIN)/python -m docgen.blueprint templates
+
+# click's own texts in Chinese: recompile after editing docgen/locale/zh_CN/LC_MESSAGES/docgen.po.
+catalog: install
+	$(BIN)/pybabel compile --domain docgen --directory docgen/locale
 
 # Each prints its figures; the search one also runs SQLite FTS5 on the same corpus.
 bench: install sysdeps

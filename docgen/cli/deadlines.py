@@ -7,6 +7,7 @@ import datetime as dt
 import click
 
 from docgen.cli import emit_json, json_option
+from docgen.errors import DocgenError
 
 
 def _workspace(ctx):
@@ -67,7 +68,10 @@ def due(ctx, on, within, as_json):
     from docgen.gbt9704 import format_date
 
     on = on or dt.date.today()
-    items = deadlines.due(_workspace(ctx), on, within)
+    problems = []  # a broken casefile hides none of the other cases' deadlines
+    items = deadlines.due(_workspace(ctx), on, within, problems)
+    if problems and as_json:
+        raise DocgenError(problems)
     if as_json:
         emit_json([d.as_dict(on) for d in items])
         return
@@ -85,6 +89,9 @@ def due(ctx, on, within, as_json):
     if items:
         click.echo("办结后在该案卷 case.yaml 的 events 中记录，如：- {date: 2021-11-18, event: 收到书面报告, item: 事项}")
     _warnings(items)
+    for problem in problems:
+        click.secho(f"错误：{problem}（该案卷的期限未能列出）", fg="red", err=True)
+    ctx.exit(1 if problems else 0)
 
 
 @click.command()
