@@ -191,7 +191,7 @@ class DocgenGroup(LazyGroup):
         return code
 
 
-@click.group(cls=DocgenGroup, lazy=COMMANDS,
+@click.group(name="docgen", cls=DocgenGroup, lazy=COMMANDS,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--root", type=click.Path(file_okay=False, path_type=str), envvar="DOCGEN_ROOT",
               help="工作区目录（含 office.yaml）；默认取环境变量 DOCGEN_ROOT，否则向上查找。")

@@ -77,20 +77,24 @@ def new(ctx, type_id, case_id, year):
 def check(ctx, case_ids, as_json):
     """校验 office.yaml、文书类型声明和案卷（默认全部案卷）。
 
-    每个问题都指明文件、行号和字段；有问题时退出码为 1。
+    每个问题都指明文件、行号和字段；有问题时退出码为 1。校对提醒（如中文里的半角标点、
+    早于立卷日期的办理记录）以「注意」列出，不影响退出码。
     """
-    from docgen.casefile import check as run_check
+    from docgen.casefile import review
 
     ws = _workspace(ctx)
-    problems = run_check(ws, list(case_ids) or None)
+    report = review(ws, list(case_ids) or None)
     if as_json:
-        emit_json({"ok": not problems, "errors": [p.as_dict() for p in problems]})
+        emit_json({"ok": not report.errors, **({"error": "\n".join(map(str, report.errors))} if report.errors else {}),
+                   "errors": [p.as_dict() for p in report.errors], "warnings": [w.as_dict() for w in report.warnings]})
     else:
-        for problem in problems:
+        for problem in report.errors:
             click.secho(f"错误：{problem}", fg="red", err=True)
-        if not problems:
-            click.echo("校验通过。")
-    ctx.exit(1 if problems else 0)
+        for warning in report.warnings:
+            click.secho(f"注意：{warning}", fg="yellow", err=True)
+        if not report.errors:
+            click.echo("校验通过。" + (f"另有 {len(report.warnings)} 处提醒，请核对。" if report.warnings else ""))
+    ctx.exit(1 if report.errors else 0)
 
 
 @click.command()
