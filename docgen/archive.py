@@ -33,6 +33,7 @@ from pathlib import Path
 from docgen import gbt9704 as gb
 from docgen.doctypes import RETENTIONS
 from docgen.errors import DocgenError
+from docgen.ids import check_id
 from docgen.fsio import atomic_write
 
 CATEGORY = "WS"  # 门类: 文书
@@ -94,7 +95,7 @@ class Archive:
         return found
 
     def item(self, item_id: str) -> Item:
-        path = self.root / item_id
+        path = self.root / check_id(item_id, "档号")
         if "/" in item_id or item_id.startswith(".") or not (path / METADATA).is_file():
             raise DocgenError(f"档案中没有 {item_id}（可用 docgen archive list 查看）")
         return Item(path, json.loads((path / METADATA).read_text(encoding="utf-8")))

@@ -177,7 +177,7 @@ _NO_SPACE_KEY = re.compile(r"^\s*(?:-\s+)?[A-Za-z_][\w-]*:[^\s/]")
 _SYNTAX = [
     ("could not find expected ':'", "缺少冒号：每行应写作「字段: 值」（半角冒号后加一个空格）", True),
     ("mapping values are not allowed here",
-     "此处不能出现「: 」：值里含有「: 」时请给整个值加引号（如 note: '附注: 见附件'），否则请检查缩进", False),
+     "此处不能出现「: 」：值里含有「: 」时请给整个值加引号（如 '附注: 见附件'），否则请检查缩进", False),
     ("found character '\\t' that cannot start any token", "不能用 Tab 键缩进，请改用空格", False),
     ("found unexpected end of stream", "引号或括号没有闭合，一直到文件末尾", True),
     ("found unknown escape character",

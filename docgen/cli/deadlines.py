@@ -17,7 +17,7 @@ def _workspace(ctx):
 
 
 class DateType(click.ParamType):
-    name = "DATE"
+    name = "日期"
 
     def convert(self, value, param, ctx):
         if isinstance(value, dt.date):
@@ -49,8 +49,8 @@ def _warnings(deadlines) -> None:
 
 @click.command()
 @on_option
-@click.option("--within", type=click.IntRange(min=0), default=None, metavar="DAYS",
-              help="只列出 DAYS 天内到期的事项（已逾期的总会列出）。")
+@click.option("--within", type=click.IntRange(min=0), default=None, metavar="天数",
+              help="只列出这么多天内到期的事项（已逾期的总会列出）。")
 @json_option
 @click.pass_context
 def due(ctx, on, within, as_json):
