@@ -289,6 +289,16 @@ def test_a_case_folder_linking_outside_is_refused(workspace, run, tmp_path):
     assert "工作区以外" in json_error(run("render", "2021-yt-001", "--all", "--json"))["error"]
 
 
+def test_an_attachment_linking_outside_is_refused(workspace, run, tmp_path):
+    secret = tmp_path / "secret.pdf"
+    secret.write_bytes((REPO / "imports/000_a2361d05c55e95d7.txt").read_bytes())
+    (workspace / CASE / "attachments").mkdir()
+    (workspace / CASE / "attachments" / "证据.pdf").symlink_to(secret)
+    doc = json_error(run("bundle", "2021-yt-001", "--json"))
+    assert "attachments/证据.pdf" in doc["error"] and "工作区以外" in doc["error"]
+    assert not (workspace / "out").exists()
+
+
 def test_a_link_inside_the_workspace_is_fine(workspace, run, summons):
     copy = workspace / "casefiles" / "shared-summons.yaml"
     copy.write_bytes(summons.read_bytes())
