@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from docgen.errors import DocgenError, Problem
+from docgen.errors import DocgenError, Problem, os_message
 
 # Nodes that aliases (*name) may repeat in one file. Casefiles need none; a few for shared
 # lists are fine. "Billion laughs" needs ~10^9.
@@ -252,12 +252,10 @@ def load(path: Path, *, shown_as: str | None = None) -> Located:
     name = shown_as or str(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DocgenError(Problem("文件不存在", name)) from None
     except UnicodeDecodeError:
         raise DocgenError(Problem("文件不是 UTF-8 编码，请用 UTF-8 保存", name)) from None
-    except IsADirectoryError:
-        raise DocgenError(Problem("应为文件，却是文件夹", name)) from None
+    except OSError as exc:  # missing, a folder, unreadable
+        raise DocgenError(Problem(f"无法读取：{os_message(exc, '')}", name)) from None
     return loads(text, name)
 
 

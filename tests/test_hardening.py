@@ -270,6 +270,16 @@ def test_a_folder_with_a_newline_in_its_name_is_reported(workspace, run):
 
 # ---------------------------------------------------------------- minor input items
 
+def test_a_folder_named_like_a_casefile_is_reported_and_check_goes_on(workspace, run):
+    (workspace / CASE / "extra.yaml").mkdir()
+    (workspace / "casefiles/2021/2021-dc-002/feedback.yaml").write_bytes("title: 关于\n".encode("gbk"))
+    errors = one_json(run("check", "--json"))["errors"]
+    assert [(e["file"], e["message"]) for e in errors] == [
+        ("casefiles/2021/2021-dc-002/feedback.yaml", "文件不是 UTF-8 编码，请用 UTF-8 保存"),
+        (f"{CASE}/extra.yaml", "无法读取：应为文件，却是目录")]
+
+
+
 def test_a_casefile_linking_outside_the_workspace_is_refused(workspace, run, summons, tmp_path):
     outside = tmp_path / "elsewhere.yaml"
     outside.write_bytes(summons.read_bytes())

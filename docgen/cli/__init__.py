@@ -23,7 +23,7 @@ from pathlib import Path
 
 import click
 
-from docgen.errors import DocgenError, Problem
+from docgen.errors import DocgenError, Problem, os_message
 
 # command name -> "module:attribute"; each module owns one concern's commands.
 COMMANDS = {
@@ -67,15 +67,6 @@ DOMAIN = "docgen"
 OPTIONS_METAVAR, SUBCOMMAND_METAVAR = "[选项]", "命令 [参数]..."
 TYPE_METAVARS = {click.INT: "整数", click.FLOAT: "数值", click.STRING: "文字", click.BOOL: "是/否"}
 PATH_KINDS = {(True, False): "文件", (False, True): "目录"}
-# What an operating-system error means for a clerk (the rest: the file and errno's name).
-OS_ERRORS = {
-    errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "磁盘配额已满", errno.EACCES: "没有权限",
-    errno.EPERM: "不允许的操作（没有权限）", errno.EROFS: "所在磁盘是只读的", errno.ENOENT: "文件或目录不存在",
-    errno.ENOTDIR: "路径中的某一级不是目录", errno.EISDIR: "应为文件，却是目录", errno.EEXIST: "已存在",
-    errno.ENAMETOOLONG: "文件名过长", errno.ELOOP: "符号链接循环", errno.EIO: "读写出错（磁盘或网络故障）",
-    errno.EMFILE: "打开的文件过多",
-}
-
 
 @contextlib.contextmanager
 def chinese():
@@ -130,12 +121,6 @@ def localize(command: click.Command) -> click.Command:
     return command
 
 
-def _os_message(exc: OSError) -> str:
-    what = OS_ERRORS.get(exc.errno, f"系统错误 {errno.errorcode.get(exc.errno, exc.errno)}")
-    where = "，".join(str(f) for f in (exc.filename, exc.filename2) if f)
-    return f"{where}：{what}" if where else what
-
-
 def _tidy(message: str) -> str:
     """click quotes names 'so' and ends with a full stop: Chinese quotes them 「so」。"""
     quoted = re.sub(r"'([^'\s]+)'", r"「\1」", message.strip())
@@ -182,7 +167,7 @@ class DocgenGroup(LazyGroup):
             if exc.errno == errno.EPIPE:  # the reader (| head) went away: stop quietly
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
                 return 1
-            problems, code = [Problem(_os_message(exc))], 1
+            problems, code = [Problem(os_message(exc))], 1
         if as_json:
             click.echo(json.dumps({"ok": False, "error": "\n".join(str(p) for p in problems),
                                    "errors": [p.as_dict() for p in problems]}, ensure_ascii=False))
