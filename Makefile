@@ -38,6 +38,7 @@ bench: install sysdeps
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/search.py --n 10000
+	$(BIN)/python bench/yamlload.py
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
