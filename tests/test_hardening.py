@@ -479,6 +479,17 @@ def test_usage_error_reads_as_chinese(run):
     assert "错误：没有命令「list」。" in run("list").stderr
 
 
+def test_docgen_alone_shows_the_help(workspace, run):
+    from click.testing import CliRunner
+
+    from docgen.cli import cli
+
+    alone = CliRunner().invoke(cli, [], env={"DOCGEN_ROOT": str(workspace)}, catch_exceptions=False)
+    assert alone.exit_code == 2 and alone.stderr.startswith("用法：docgen [选项] 命令 [参数]...")
+    assert "错误" not in alone.stderr and "\n命令：\n" in alone.stderr
+    assert run().stderr.splitlines()[-1] == "错误：缺少命令。"  # options but no command
+
+
 def test_help_headings_are_chinese(run):
     out = run("search", "--help").output
     assert out.startswith("用法：docgen search [选项] [QUERY]...")

@@ -124,7 +124,8 @@ def localize(command: click.Command) -> click.Command:
 def _tidy(message: str) -> str:
     """click quotes names 'so' and ends with a full stop: Chinese quotes them 「so」。"""
     quoted = re.sub(r"'([^'\s]+)'", r"「\1」", message.strip())
-    return re.sub(r"\.$", "。", quoted.replace("」, 「", "」、「").replace(" 「", "「").replace("」 ", "」"))
+    quoted = quoted.replace("」, 「", "」、「").replace(" 「", "「").replace("」 ", "」").replace("。 ", "。")
+    return re.sub(r"\.$", "。", quoted)
 
 
 def _wants_json(args: list[str]) -> bool:
@@ -155,6 +156,9 @@ class DocgenGroup(LazyGroup):
             return result if isinstance(result, int) else 0  # an int is ctx.exit(n)'s code
         except DocgenError as exc:
             problems, code = exc.problems, exc.exit_code
+        except click.exceptions.NoArgsIsHelpError as exc:  # `docgen` alone: the help, not an error
+            exc.show()
+            return exc.exit_code
         except click.ClickException as exc:
             problems, code = [Problem(_tidy(exc.format_message()))], exc.exit_code
             if not as_json and isinstance(exc, click.UsageError) and exc.ctx is not None:
