@@ -63,6 +63,7 @@ def pdf(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("layout") / "ws"
     root.mkdir()
     shutil.copy(REPO / "office.yaml", root)
+    shutil.copy(REPO / "rules.yaml", root)
     shutil.copytree(REPO / "templates", root / "templates")
     folder = root / "casefiles" / "2021" / CASE
     folder.mkdir(parents=True)
