@@ -174,6 +174,8 @@ def review(ws: Workspace, case_ids: list[str] | None = None, more: Check | None 
     if collect(lambda: (ws.office, ws.types)) is None:
         return Review(problems, warnings)
     for case_id in case_ids or all_case_ids(ws):
+        if collect(lambda: check_id(case_id, "案卷号")) is None:
+            continue
         case = collect(lambda: load_case(ws, case_id))
         # the documents are checked even when case.yaml is wrong: a new case has both to fill in
         folder = case.path if case else collect(lambda: case_dir(ws, case_id))

@@ -427,11 +427,15 @@ def _code_words(command) -> set[str]:
             words.update(re.findall(r"[A-Za-z_]+", param.make_metavar(click.Context(command))))
         if isinstance(param.type, click.Choice):
             words.update(str(c) for c in param.type.choices)
+        if isinstance(param.default, str):  # shown as [默认：AWB]
+            words.update(re.findall(r"[A-Za-z_]+", param.default))
     return words
 
 
 def _english(text: str, allowed: set[str]) -> list[str]:
-    # Drop what is code or the user's own input: 「quoted」, option names, paths, examples.
+    # Drop what is code or the user's own input: 「quoted」, option names, paths, examples;
+    # the letters of case ids (2021-yt-001: yt) are code where the text explains them.
+    allowed = allowed | set(re.findall(r"\d{4}-([a-z]+)-\d+", text))
     text = re.sub("「[^」]*」", " ", text)
     text = re.sub(r"(?<![\w-])-{1,2}[\w-]+", " ", text)
     text = re.sub(r"[\w./-]*[/.][\w./<>-]+|\w+/", " ", text)

@@ -115,7 +115,7 @@ def _office_values(options: dict) -> dict:
 def new(ctx, type_id, case_id, year):
     """在案卷 CASE_ID 中新建一份 TYPE 类文书（案卷不存在则一并新建 case.yaml）。
 
-    TYPE 是文书类型的 id 或中文名，如 summons 或 约谈通知书；docgen types 列出本工作区的全部类型。
+    TYPE 是文书类型的代号或中文名，如 summons 或 约谈通知书；docgen types 列出本工作区的全部类型。
 
     生成的 YAML 列出该类文书的全部字段和中文注释：必填项留空（例子写在注释中），填好之前
     docgen check 不会通过，也不能签发；可选项以 # 注释，删去 # 即可启用。已有文件不会被覆盖。
@@ -150,9 +150,9 @@ def new(ctx, type_id, case_id, year):
 @json_option
 @click.pass_context
 def types(ctx, as_json):
-    """列出本工作区的文书类型：id、中文名、版式、保管期限、依据条款、字段和由它起算的期限。
+    """列出本工作区的文书类型：代号、中文名、版式、保管期限、依据条款、字段和由它起算的期限。
 
-    凡需指定文书类型处（docgen new、文书 YAML 的 type、rules.yaml），id 和中文名都可用。
+    凡需指定文书类型处（docgen new、文书 YAML 的 type、rules.yaml），代号和中文名都可用。
     新增类型：在 templates/ 放一个 .docx 模板和同名 .yaml 声明，需要跟踪期限的再在 rules.yaml 加一条。
     """
     from docgen.errors import DocgenError
