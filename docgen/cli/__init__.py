@@ -67,8 +67,9 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "docgen"
 # Placeholders click would print in English: the usage line's, and option value types'.
 OPTIONS_METAVAR, SUBCOMMAND_METAVAR = "[选项]", "命令 [参数]..."
-TYPE_METAVARS = {click.INT: "整数", click.FLOAT: "数值", click.STRING: "文字", click.BOOL: "是/否"}
+TYPE_METAVARS = [(click.INT, "整数"), (click.FLOAT, "数值"), (click.STRING, "文字"), (click.BOOL, "是/否")]
 PATH_KINDS = {(True, False): "文件", (False, True): "目录"}
+
 
 @contextlib.contextmanager
 def chinese():
@@ -117,7 +118,7 @@ def localize(command: click.Command) -> click.Command:
         elif isinstance(kind, click.IntRange):
             metavar = "整数"
         else:
-            metavar = TYPE_METAVARS.get(kind)
+            metavar = next((name for shared, name in TYPE_METAVARS if kind is shared), None)
         if isinstance(param, click.Option) and param.metavar is None and metavar:
             param.metavar = metavar
     return command
