@@ -442,7 +442,9 @@ def _english(text: str, allowed: set[str]) -> list[str]:
     text = re.sub(r"(?<![\w-])-{1,2}[\w-]+", " ", text)
     text = re.sub(r"[\w./-]*[/.][\w./<>-]+|\w+/", " ", text)
     text = re.sub(r"\b\w+:\w*|[\w-]*\d[\w-]*", " ", text)  # search fields; ids like 2021-yt-001
-    return [w for w in re.findall(r"[A-Za-z][A-Za-z_]+", text) if w not in allowed and w not in PROPER]
+    camel = re.compile(r"[A-Z][a-z]+[A-Z]\w*")  # names of fonts and programs: FandolFang, LibreOffice
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z_]+", text)
+            if w not in allowed and w not in PROPER and not camel.fullmatch(w)]
 
 
 def test_every_help_and_usage_error_is_chinese(workspace, run):
