@@ -447,6 +447,12 @@ def _english(text: str, allowed: set[str]) -> list[str]:
             if w not in allowed and w not in PROPER and not camel.fullmatch(w)]
 
 
+def _columns(line: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
 def test_every_help_and_usage_error_is_chinese(workspace, run):
     from docgen.cli import cli
     from docgen.workspace import Workspace
@@ -472,6 +478,11 @@ def test_every_help_and_usage_error_is_chinese(workspace, run):
             words = _english(result.output, allowed)
             assert words == [], f"docgen {' '.join(path)}: {words}\n{result.output}"
             checked += 1
+        # Measured in terminal columns (a Chinese character takes two); CliRunner lays help out
+        # 80 wide (in a real 80-column terminal: 78).
+        lines = outputs[0].output.splitlines()
+        assert max(map(_columns, lines)) <= 80, outputs[0].output
+        assert not [line for line in lines if line.strip()[:1] in tuple("，。、；：？！）」》")], outputs[0].output
     for args in (["nosuch"], ["search", "--limit", "x"], ["search", "--sort", "y"], ["due", "--within", "-1"],
                  ["due", "--on", "明天"], ["new"], ["archive", "import"], ["--version"]):
         result = run(*args)

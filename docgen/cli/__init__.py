@@ -15,10 +15,12 @@ import contextlib
 import errno
 import gettext
 import importlib
+import inspect
 import json
 import os
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
@@ -89,14 +91,83 @@ def chinese():
             os.environ["LANGUAGE"] = saved[0]
 
 
+# click measures text in characters and breaks lines only at spaces; a Chinese character takes
+# two columns and a line may break after any of them (but not before ，。 nor after （「).
+_TWIN = "\ufdd0"  # a noncharacter: follows a wide character while click measures, dropped on output
+_NO_BREAK_BEFORE = set("，。、；：？！）」』》〉”’…)]}")
+_NO_BREAK_AFTER = set("（「『《〈“‘([{")
+
+
+def _is_wide(c: str) -> bool:
+    return bool(c) and unicodedata.east_asian_width(c) in "WF"
+
+
+def _columns(text: str) -> int:
+    return sum(2 if _is_wide(c) else 1 for c in text)
+
+
+def _measured(text: str) -> str:
+    """`text` as long in characters as it is wide on a terminal (for click's alignment)."""
+    return "".join(c + _TWIN if _is_wide(c) else c for c in text)
+
+
+def _lines(text: str, width: int) -> list[str]:
+    """One paragraph as lines of at most `width` columns (longer only for a word that long)."""
+    tokens = re.findall(r"\s+|[^\s\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+|.", text)
+    lines, line, cut = [], "", 0  # cut: the last place the line may break
+    for token in tokens:
+        if token.isspace() and not line.strip():
+            continue
+        # a break before a Chinese character, at a space or after Chinese punctuation (、office.yaml);
+        # not inside a name like 楷体_GB2312, not before ，, and an opening （ goes down with what follows
+        if line.strip() and not token.isspace() and token[0] not in _NO_BREAK_BEFORE and (
+                _is_wide(token[0]) or line[-1].isspace() or unicodedata.category(line[-1])[0] == "P"):
+            cut = len(line) - (line[-1] in _NO_BREAK_AFTER)
+        line += token
+        if _columns(line) > width and cut:
+            lines.append(line[:cut].rstrip())
+            line, cut = line[cut:].lstrip(), 0
+    return lines + [line.rstrip()] if line.strip() else lines
+
+
+def _prewrapped(text: str, width: int) -> str:
+    """click's paragraphs of `text`, each broken into lines the Chinese way and marked \\b so
+    that click keeps them; a \\b paragraph (examples) is left as written."""
+    out = []
+    for paragraph in re.split(r"\n[ \t]*\n", text):
+        rows = paragraph.splitlines()
+        if not rows or rows[0].strip() == "\b":
+            out.append(paragraph)
+            continue
+        indent = len(rows[0]) - len(rows[0].lstrip())
+        joined = ""
+        for row in (r.strip() for r in rows):
+            joined += ("" if not joined or _is_wide(joined[-1]) and _is_wide(row[:1]) else " ") + row
+        out.append("\n".join(["\b", *(" " * indent + line for line in _lines(joined, width - indent))]))
+    return "\n\n".join(out)
+
+
 class ChineseFormatter(click.HelpFormatter):
-    """Help with full-width colons after 用法 and the section headings, as Chinese text has."""
+    """Help as Chinese text is set: full-width colons after 用法 and the section headings,
+    lines measured in terminal columns and broken between characters."""
+
+    def write(self, string: str) -> None:
+        super().write(string.replace(_TWIN, ""))
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+        super().write_usage(_measured(prog), _measured(args), _measured("用法：" if prefix is None else prefix))
 
     def write_heading(self, heading: str) -> None:
         self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+    def write_text(self, text: str) -> None:
+        super().write_text(_prewrapped(text, self.width - self.current_indent))
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = [(_measured(term), text) for term, text in rows]
+        first = min(max((len(term) for term, _ in rows), default=0), col_max) + col_spacing
+        width = max(self.width - first - 2, 10)  # what click's write_dl leaves for the text
+        super().write_dl([(term, _prewrapped(text, width)) for term, text in rows], col_max, col_spacing)
 
 
 class ChineseContext(click.Context):
@@ -106,6 +177,10 @@ class ChineseContext(click.Context):
 def localize(command: click.Command) -> click.Command:
     """Chinese placeholders and headings in a command's help (idempotent)."""
     command.context_class = ChineseContext
+    if command.short_help is None and command.help:
+        # click shortens at spaces, which Chinese has none of: list the first sentence whole
+        first = inspect.cleandoc(command.help).partition("\n\n")[0].replace("\b\n", "")
+        command.short_help = re.split(r"(?<=。)", re.sub(r"\n\s*", "", first), maxsplit=1)[0]
     if command.options_metavar == "[OPTIONS]":
         command.options_metavar = OPTIONS_METAVAR
     if isinstance(command, click.Group):

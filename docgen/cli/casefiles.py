@@ -47,8 +47,9 @@ def init(path: Path, **options):
     rules.yaml 是期限规则样例（石泉县十项制度和省巡查办法），请对照本县制度核对修改。已存在的文件不会被覆盖。
 
     \b
-    例：docgen init 汉阴安委办 --name 汉阴县安全生产委员会办公室 --prefix 汉安委办 \\
-          --fonds J022 --regulation 汉阴县安全生产综合监管十项制度 \\
+    例：docgen init 汉阴安委办 --name 汉阴县安全生产委员会办公室 \\
+          --prefix 汉安委办 --fonds J022 \\
+          --regulation 汉阴县安全生产综合监管十项制度 \\
           --contact 张敏 --phone 0915-5212345
     """
     from docgen.fsio import atomic_write
@@ -127,7 +128,8 @@ def new(ctx, type_id, case_id, year):
       2021-gp-011  挂牌督办（gp）  2021-lx-012  联席会议（lx）
       2021-zf-014  联合执法（zf）  2021-sx-015  省巡查反馈整改（sx）
     序号按年度顺排，不重复使用；只能用字母、数字、汉字、-、_、·。
-    案卷放在 casefiles/<年度>/<案卷号>/，年度取自案卷号开头的四位数字（或 --year）。
+    案卷放在 casefiles/<年度>/<案卷号>/，年度取自案卷号开头的四位数字
+    （或 --year）。
 
     \b
     例：docgen new 约谈通知书 2024-yt-001
