@@ -39,6 +39,7 @@ bench: install sysdeps
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/search.py --n 10000
 	$(BIN)/python bench/yamlload.py
+	$(BIN)/python bench/web.py --n 10000
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

@@ -86,3 +86,21 @@ def test_installed_wheel_inits_and_renders(installed, tmp_path):
                            capture_output=True, text=True, encoding="utf-8")
     assert usage.returncode == 2 and usage.stderr.splitlines() == [
         "用法：docgen render [选项] CASE_ID [DOC]...", "运行「docgen render --help」可查看帮助。", "错误：缺少参数「CASE_ID」。"]
+
+
+def test_installed_wheel_carries_the_web_pages(installed, tmp_path):
+    """`docgen serve` from the wheel: its page templates and stylesheet are installed and load."""
+    wheel_files = zipfile.ZipFile(next(installed.parent.parent.glob("dist/docgen-*.whl"))).namelist()
+    web = REPO / "docgen" / "web"
+    for path in [*web.glob("templates/*.html"), *web.glob("static/*")]:
+        assert path.relative_to(REPO).as_posix() in wheel_files
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DOCGEN_ROOT")}
+    env["DOCGEN_USERS"] = str(tmp_path / "users.json")
+    shutil.copy(REPO / "office.yaml", tmp_path)
+    script = ("from pathlib import Path; from docgen.web.app import Config, create_app; "
+              "app = create_app(Config(root=Path('.'))); "
+              "print([app.state.templates.get_template(n).name for n in ('overview.html', 'document_form.html')])")
+    done = subprocess.run([str(installed / "python"), "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, encoding="utf-8")
+    assert done.returncode == 0, done.stderr
+    assert "overview.html" in done.stdout
