@@ -405,7 +405,7 @@ def test_yaml_syntax_errors_are_chinese(workspace, run, summons, new, at, words)
 
 # Latin words a Chinese help may hold: names of things (formats, programs, standards).
 PROPER = {"YAML", "JSON", "UTF", "PDF", "PNG", "JPG", "Word", "WPS", "LibreOffice", "SHA", "GB", "docx",
-          "yaml", "txt", "pdf", "git", "docgen", "DOCGEN_ROOT", "ID", "OR", "NOT", "AND", "Whoosh", "MB", "grep"}
+          "yaml", "txt", "pdf", "git", "docgen", "ID", "OR", "NOT", "AND", "Whoosh", "MB", "grep", "CPU", "scrypt"}
 
 
 def _walk(command, path=()):
@@ -442,9 +442,10 @@ def _english(text: str, allowed: set[str]) -> list[str]:
     text = re.sub(r"(?<![\w-])-{1,2}[\w-]+", " ", text)
     text = re.sub(r"[\w./-]*[/.][\w./<>-]+|\w+/", " ", text)
     text = re.sub(r"\b\w+:\w*|[\w-]*\d[\w-]*", " ", text)  # search fields; ids like 2021-yt-001
-    camel = re.compile(r"[A-Z][a-z]+[A-Z]\w*")  # names of fonts and programs: FandolFang, LibreOffice
+    # names of fonts and programs (FandolFang, LibreOffice), environment variables (DOCGEN_USERS)
+    names = re.compile(r"[A-Z][a-z]+[A-Z]\w*|[A-Z]+(_[A-Z]+)+")
     return [w for w in re.findall(r"[A-Za-z][A-Za-z_]+", text)
-            if w not in allowed and w not in PROPER and not camel.fullmatch(w)]
+            if w not in allowed and w not in PROPER and not names.fullmatch(w)]
 
 
 def _columns(line: str) -> int:
