@@ -81,6 +81,28 @@ class Bundle:
                 "skipped": [p.name for p in self.skipped]}
 
 
+def from_archive(workspace, case_id: str) -> tuple[dict[str, str], dict[str, Path], list[str]]:
+    """(numbers, pdfs, notices) for build_bundle: issued documents go in as filed — the number
+    the register gave them and the archived PDF with its 归档章 — when the item is intact;
+    otherwise the document is rendered again under its number, and the notice says why."""
+    from docgen.archive import Archive
+    from docgen.casefile import load_case
+
+    archive = Archive(workspace)
+    docs = {p.stem for p in load_case(workspace, case_id).document_paths()}
+    issued = {doc: row for (case, doc), row in archive.issued().items() if case == case_id and doc in docs}
+    pdfs, notices = {}, []
+    for doc, row in issued.items():
+        folder = archive.root / row.archive_id
+        trouble = archive.check_item(folder) if folder.is_dir() else [{"message": "不在档案中"}]
+        if trouble:
+            notices.append(f"{doc} 的归档件 {row.archive_id}（{row.number}）有问题（{trouble[0]['message']}），"
+                           "案卷 PDF 中按案卷重新生成；请运行 docgen archive verify 检查")
+        else:
+            pdfs[doc] = folder / "document.pdf"
+    return {d: r.number for d, r in issued.items()}, pdfs, notices
+
+
 def default_path(workspace, case_id: str) -> Path:
     return workspace.root / "out" / case_id / f"{case_id}-案卷.pdf"
 

@@ -84,7 +84,8 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
             raise DocgenError(f"{other} 与 {src} 会生成同一个 PDF 文件 {dst}，请改名或分开输出。")
     soffice = find_soffice()
 
-    work = Path(tempfile.mkdtemp(prefix="docgen-pdf-"))
+    clear_stale()
+    work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-"))
     try:
         # Copies under plain ASCII names: LibreOffice names its output after the input, and
         # this sidesteps both stem clashes between folders and non-ASCII paths under a C locale.
@@ -94,7 +95,7 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
         for i, src in enumerate(sources):
             inputs.append(indir / f"{i:04d}.docx")
             _for_libreoffice(src, inputs[-1])
-        cmd = [soffice, f"-env:UserInstallation={(work / 'profile').as_uri()}",
+        cmd = [soffice, _profile(work),
                "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
                "--nolockcheck", "--convert-to", _FILTER, "--outdir", str(outdir),
                *map(str, inputs)]
@@ -121,6 +122,54 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
         return targets
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+WORK_PREFIX = "docgen-pdf-"  # + the converting process's id
+
+
+def clear_stale() -> None:
+    """Remove the work folders of conversions whose process died without cleaning up (kill -9),
+    and stop any LibreOffice still running in one (it runs in a session of its own, so it
+    outlives its parent)."""
+    for work in Path(tempfile.gettempdir()).glob(WORK_PREFIX + "*"):
+        owner = work.name[len(WORK_PREFIX):].partition("-")[0]
+        if not owner.isdigit() or _alive(int(owner)):
+            continue
+        for pid in _using(work):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another account's: not ours to clear
+    return True
+
+
+def _using(work: Path) -> list[int]:
+    """Process groups of LibreOffice runs using `work` as their profile (Linux /proc;
+    elsewhere none)."""
+    profile = _profile(work).encode()
+    found = set()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if profile in cmdline.read_bytes():
+                found.add(os.getpgid(int(cmdline.parent.name)))
+        except (OSError, ValueError):
+            continue
+    found.discard(os.getpgrp())
+    return sorted(found)
+
+
+def _profile(work: Path) -> str:
+    return f"-env:UserInstallation={(work / 'profile').as_uri()}"
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -291,6 +291,10 @@ def _undefined_name(exc: UndefinedError) -> str:
 
 
 
+def draft_path(out_dir: Path, case_id: str, doc_id: str) -> Path:
+    return out_dir / f"{case_id}-{doc_id}.docx"
+
+
 def render_case(workspace, case_id: str, doc_ids: list[str] | None, out_dir: Path,
                 renderer: Renderer | None = None) -> list[Rendered]:
     """Render documents of a case (all when doc_ids is None) as drafts into out_dir.
@@ -308,7 +312,7 @@ def render_case(workspace, case_id: str, doc_ids: list[str] | None, out_dir: Pat
     rendered = [(doc, renderer.render_bytes(doc)) for doc in docs]
     results = []
     for doc, data in rendered:
-        path = out_dir / f"{doc.case.id}-{doc.id}.docx"
+        path = draft_path(out_dir, doc.case.id, doc.id)
         atomic_write(path, data)
         results.append(Rendered(doc, path, ""))
     return results

@@ -296,10 +296,22 @@ def emit_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def _terminated(signum, _frame):
+    # SIGTERM (and a closed terminal's SIGHUP) would end Python without running `finally`:
+    # raising instead lets every clean-up run — the half-built archive item, LibreOffice's
+    # process group, its temporary folder — before the process exits 128 + signum.
+    raise SystemExit(128 + signum)
+
+
 def main():
     # Chinese on any terminal: stdout may be a pipe with an ASCII locale in CI.
     # A character that cannot be encoded (a file name's stray byte) is shown escaped, not fatal.
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminated)
     cli(prog_name="docgen")
