@@ -217,7 +217,7 @@ def void_number(ctx, number, reason, as_json):
     归档的文件原样保留，目录和列表中注明已作废；该文号永不再用。撤回后需重发的，重新签发即得新文号。
 
     \b
-    例：docgen archive void 石安委办〔2021〕3号 --reason 发出前发现日期错误，已撤回
+    例：docgen archive void 石安委办〔2021〕3号 --reason 发出前发现日期有误
     """
     from docgen.issuing import void
 
