@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 
 import pytest
 from click.testing import CliRunner
@@ -59,7 +60,11 @@ def fuzz_ws(tmp_path_factory):
     shutil.copytree(REPO / "templates", root / "templates")
     shutil.copytree(REPO / "casefiles", root / "casefiles")
     (root / "archive").mkdir()
-    # one archived document, so that queries find, rank and highlight something
+    # one archived document, so that queries find, rank and highlight something (numbers are
+    # registered in git, so the workspace is a repository)
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "案卷"]):
+        subprocess.run(["git", "-C", str(root), "-c", "user.name=fuzz", "-c", "user.email=fuzz@example.cn", *args],
+                       check=True)
     imported = _cli(root)("archive", "import", str(REPO / "imports/000_a2361d05c55e95d7.txt"), "--date", "2021-01-04")
     assert imported.exit_code == 0, imported.output
     return root
