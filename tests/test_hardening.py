@@ -246,6 +246,16 @@ def test_json_errors_from_a_real_process_under_a_c_locale(workspace):
     assert "Traceback" not in done.stderr.decode("utf-8")
 
 
+def test_a_failed_archive_verify_carries_the_error(workspace, run):
+    stray = workspace / "archive" / "J021-WS·2021-D10-AWB-0007"
+    stray.mkdir()
+    (stray / "document.pdf").write_bytes(b"%PDF-1.7")
+    subprocess.run(["git", "-C", str(workspace), "init", "-q"], check=True)
+    doc = json_error(run("archive", "verify", "--json"))
+    assert "J021-WS·2021-D10-AWB-0007" in doc["error"] and "登记簿中没有此档号" in doc["error"]
+    assert doc["problems"]  # the report itself is still there
+
+
 def test_check_json_still_reports_ok(run):
     doc = one_json(run("check", "--json"))
     assert doc["ok"] is True and doc["errors"] == []
