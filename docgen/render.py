@@ -225,7 +225,9 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
     """PDFs of rendered documents whose .docx are written, beside them or in out_dir.
 
     Where a 版记 came out alone on the last page, the .docx is rendered again with the 版记
-    in a section of its own, on a page without a number (§7.5), and converted again."""
+    in a section of its own, on a page without a number (§7.5), and converted again.
+    A draft's (one without a number) pages are marked 草稿 once they are final."""
+    from docgen import draftmark
     from docgen.pdf import convert
 
     pdfs = convert([r.docx for r in rendered], out_dir, timeout=timeout)
@@ -236,6 +238,7 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
     if alone:
         for i, pdf in zip(alone, convert([rendered[i].docx for i in alone], out_dir, timeout=timeout)):
             pdfs[i] = pdf
+    draftmark.apply([pdf for r, pdf in zip(rendered, pdfs) if not r.number], timeout=timeout)
     return pdfs
 
 
