@@ -106,6 +106,10 @@ def main():
                 convert(desktop, request["src"], request["dst"])
                 say({"ok": True})
             except Exception as exc:
+                try:
+                    desktop.getCurrentComponent()
+                except Exception:  # LibreOffice itself is gone: end, so docgen converts another way
+                    return
                 say({"error": f"{type(exc).__name__}: {getattr(exc, 'Message', '') or exc}"})
     finally:
         stop(desktop, office)
