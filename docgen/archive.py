@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from docgen import gbt9704 as gb
+from docgen import progress
 from docgen.doctypes import RETENTIONS
 from docgen.errors import DocgenError
 from docgen.fsio import atomic_write
@@ -200,6 +201,7 @@ class Archive:
             item_id = archive_id(office["fonds"], year, retention, office["org_code"], item_no)
 
             def build(tmp: Path) -> dict:
+                progress.step(f"正在生成 {number}（{doc.type.name}）……")
                 docx = tmp / "document.docx"
                 docx.write_bytes(renderer.render_bytes(doc, number))
                 pages = _pdf_with_stamp(Rendered(doc, docx, number), renderer, tmp / "document.pdf",
@@ -219,6 +221,7 @@ class Archive:
                 }
 
             item = self._file(build, item_id)
+        progress.step("正在更新检索索引……")
         _index(ws, item)
         return item
 
@@ -316,6 +319,7 @@ def _pdf_with_stamp(rendered: Rendered, renderer: Renderer, out: Path, office: d
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".pdf-") as tmp:
         (plain,) = typeset(renderer, [rendered], Path(tmp))
         pages = len(PdfReader(plain).pages)
+        progress.step("正在加盖归档章……")
         stamp.apply(plain, [[office["fonds"], str(year), f"{item_no:04d}"],
                             [office["org_code"], retention, str(pages)]], out)
     return pages

@@ -163,12 +163,12 @@ _failed: set[str] = set()
 _registry_lock = threading.Lock()
 
 
-def key(env: dict) -> str:
-    """The font configuration an environment gives LibreOffice, as a short digest: the
-    configuration file's content (it names the font folders), or the system's."""
+def key(env: dict, soffice: str) -> str:
+    """Which LibreOffice with which fonts, as a short digest: the executable, and the
+    configuration file's content (it names the font folders) or the system's."""
     config = env.get("FONTCONFIG_FILE")
     content = Path(config).read_bytes() if config and Path(config).is_file() else b"system"
-    return hashlib.sha256(content).hexdigest()[:16]
+    return hashlib.sha256(os.path.realpath(soffice).encode() + b"\0" + content).hexdigest()[:16]
 
 
 def shared(env: dict, soffice: str) -> Office | None:
@@ -177,7 +177,7 @@ def shared(env: dict, soffice: str) -> Office | None:
     `env` must stay valid (its FONTCONFIG_FILE readable) while the process runs."""
     if os.environ.get(MODE) == "oneshot":
         return None
-    name = key(env)
+    name = key(env, soffice)
     with _registry_lock:
         office = _offices.get(name)
         if office is not None and office.alive:

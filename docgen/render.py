@@ -24,7 +24,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from docgen import gbt9704 as gb
-from docgen import templatefix
+from docgen import progress, templatefix
 from docgen.blueprint import STYLES
 from docgen.casefile import Document
 from docgen.deadlines import started_by
@@ -311,7 +311,7 @@ def render_case(workspace, case_id: str, doc_ids: list[str] | None, out_dir: Pat
     docs = [case.document(d) for d in doc_ids] if doc_ids else case.documents()
     if not docs:
         raise DocgenError(f"案卷 {case_id} 中还没有文书，可用 docgen new 类型 {case_id} 新建")
-    rendered = [(doc, renderer.render_bytes(doc)) for doc in docs]
+    rendered = [(doc, renderer.render_bytes(doc)) for doc in progress.items(docs, len(docs), "生成 Word 文档")]
     results = []
     for doc, data in rendered:
         path = out_dir / f"{doc.case.id}-{doc.id}.docx"

@@ -52,11 +52,16 @@ class LazyGroup(click.Group):
 
 
 class DocgenGroup(LazyGroup):
-    """Turns DocgenError into a Chinese message and exit code 1, never a traceback."""
+    """Turns DocgenError into a Chinese message and exit code 1, never a traceback; long work
+    shows its progress on a terminal's stderr (docgen.progress)."""
 
     def invoke(self, ctx):
+        from docgen.cli.progress import TerminalReporter
+        from docgen.progress import reporting
+
         try:
-            return super().invoke(ctx)
+            with reporting(TerminalReporter(ctx)):
+                return super().invoke(ctx)
         except DocgenError as exc:
             if ctx.meta.get("json"):
                 click.echo(json.dumps({"ok": False, "errors": [p.as_dict() for p in exc.problems]},
