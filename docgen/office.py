@@ -208,7 +208,10 @@ def forget(office: Office) -> None:
 
 
 def close_all() -> None:
+    """End every office this process started or joined (at exit); a later conversion starts
+    afresh, trying the warm way again."""
     with _registry_lock:
+        _failed.clear()
         for name, office in list(_offices.items()):
             _unregister(name, office)
             office.close()
