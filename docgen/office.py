@@ -230,10 +230,18 @@ def _runtime() -> Path:
         pid = stale.name.split("-")[1]
         if stale.is_dir() and pid.isdigit() and not _running(int(pid)):
             shutil.rmtree(stale, ignore_errors=True)
+    for entry in folder.glob("*.json"):
+        try:
+            if not _running(int(json.loads(entry.read_text()).get("owner", 0))):
+                entry.unlink()
+        except (OSError, ValueError):
+            pass
     return folder
 
 
 def _running(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
