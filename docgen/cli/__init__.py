@@ -113,6 +113,18 @@ def emit_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def report_check(ctx, problems: list, as_json: bool, passed: str) -> None:
+    """A check's result: its problems in red on stderr (or JSON), exit 1 if there are any."""
+    if as_json:
+        emit_json({"ok": not problems, "errors": [p.as_dict() for p in problems]})
+    else:
+        for problem in problems:
+            click.secho(f"错误：{problem}", fg="red", err=True)
+        if not problems:
+            click.echo(passed)
+    ctx.exit(1 if problems else 0)
+
+
 def main():
     # Chinese on any terminal: stdout may be a pipe with an ASCII locale in CI.
     for stream in (sys.stdout, sys.stderr):

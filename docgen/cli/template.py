@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from docgen.cli import emit_json, json_option
+from docgen.cli import json_option, report_check
 
 
 @click.group()
@@ -31,12 +31,4 @@ def check(ctx, names, as_json):
     from docgen.workspace import Workspace
 
     ws = Workspace.find(ctx.find_root().obj.get("root"))
-    problems = check_templates(ws, list(names) or None)
-    if as_json:
-        emit_json({"ok": not problems, "errors": [p.as_dict() for p in problems]})
-    else:
-        for problem in problems:
-            click.secho(f"错误：{problem}", fg="red", err=True)
-        if not problems:
-            click.echo("模板校验通过。")
-    ctx.exit(1 if problems else 0)
+    report_check(ctx, check_templates(ws, list(names) or None), as_json, "模板校验通过。")
