@@ -6,6 +6,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# the UNO bridge docgen/office.py drives one warm LibreOffice per process through
+dpkg-query -W -f='${Status}' python3-uno 2>/dev/null | grep -q ' installed$' || need+=(python3-uno)
 
 # Fonts: the faces packaging/fonts/65-docgen-gbt9704.conf maps the GB/T 9704 font names to.
 # noto-cjk-extra carries the Light weight used for 仿宋; liberation2 stands in for Times New Roman.
