@@ -4,12 +4,13 @@ A draft (rendered without its 发文字号) is printed to be read and corrected,
 page of its PDF carries 草稿 in a red box in the top margin, above the text block and clear of
 the office mark, where an issued document has its 归档章 instead. The mark is laid over the
 finished pages with pypdf, after the layout has been read back from them (so it never counts
-as the document's text), from a page LibreOffice draws once per process, its glyphs embedded
-like the document's own. The .docx of a draft stays clean: it is what the clerk edits.
+as the document's text), from a page LibreOffice draws once (in the fonts of the workspace),
+its glyphs embedded like the document's own. The .docx of a draft stays clean: it is what the clerk edits.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import tempfile
 import threading
@@ -24,7 +25,6 @@ WIDTH_MM, HEIGHT_MM = 30, 13
 A4_MM = (210, 297)
 
 _lock = threading.Lock()
-_overlay: bytes | None = None
 
 
 def mark_docx() -> bytes:
@@ -61,28 +61,33 @@ def mark_docx() -> bytes:
     return buffer.getvalue()
 
 
-def overlay(timeout: float = 180) -> bytes:
-    """The mark's page as PDF, drawn by LibreOffice on first use and kept for the process."""
-    global _overlay
-    with _lock:
-        if _overlay is None:
-            from docgen.pdf import convert
+def overlay(fonts: Path | None = None, timeout: float = 180) -> bytes:
+    """The mark's page as PDF for these fonts: drawn by LibreOffice once, then kept in the
+    per-user runtime folder (named by the font configuration and by this module's code) for
+    every later process."""
+    from docgen.office import runtime_dir
+    from docgen.pdf import convert, environment
 
+    config = Path(environment(fonts)["FONTCONFIG_FILE"]).stem
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    cached = runtime_dir() / f"draft-mark-{config}-{code}.pdf"
+    with _lock:
+        if not cached.is_file():
             with tempfile.TemporaryDirectory(prefix="docgen-draft-") as tmp:
                 source = Path(tmp) / "draft-mark.docx"
                 source.write_bytes(mark_docx())
-                (pdf,) = convert([source], timeout=timeout)
-                _overlay = pdf.read_bytes()
-        return _overlay
+                (pdf,) = convert([source], timeout=timeout, fonts=fonts)
+                atomic_write(cached, pdf.read_bytes())
+        return cached.read_bytes()
 
 
-def apply(pdfs: list[Path], *, timeout: float = 180) -> None:
+def apply(pdfs: list[Path], *, fonts: Path | None = None, timeout: float = 180) -> None:
     """Lay the mark over every page of each PDF, rewriting each in place atomically."""
     if not pdfs:
         return
     from pypdf import PdfReader, PdfWriter, Transformation
 
-    mark = PdfReader(io.BytesIO(overlay(timeout))).pages[0]
+    mark = PdfReader(io.BytesIO(overlay(fonts, timeout))).pages[0]
     width, height = float(mark.mediabox.width), float(mark.mediabox.height)
     for pdf in pdfs:
         writer = PdfWriter(clone_from=PdfReader(pdf))

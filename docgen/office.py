@@ -65,7 +65,7 @@ class Office:
         self.profile = None
         args = [_uno_python(), str(WORKER), self.pipe]
         if self.own:
-            self.profile = Path(tempfile.mkdtemp(prefix=f"office-{os.getpid()}-", dir=_runtime()))
+            self.profile = Path(tempfile.mkdtemp(prefix=f"office-{os.getpid()}-", dir=runtime_dir()))
             args += [soffice, self.profile.as_uri()]
         try:
             self.worker = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -221,7 +221,7 @@ def close_all() -> None:
 atexit.register(close_all)
 
 
-def _runtime() -> Path:
+def runtime_dir() -> Path:
     """Per-user folder for profiles and the register of running offices; leftovers of killed
     processes are removed on the way."""
     folder = Path(tempfile.gettempdir()) / f"docgen-{os.getuid()}"
@@ -252,7 +252,7 @@ def _running(pid: int) -> bool:
 
 
 def _entry(name: str) -> Path:
-    return _runtime() / f"{name}.json"
+    return runtime_dir() / f"{name}.json"
 
 
 def _found(name: str, env: dict, soffice: str) -> Office | None:

@@ -15,11 +15,26 @@ dc:subject → /Subject and dc:description, cp:keywords → /Keywords and pdf:Ke
 Two quirks, left alone: keywords are split on spaces, commas and semicolons and re-joined
 with ", " ("石安委办〔2021〕16号; 2021-001" → "石安委办〔2021〕16号, 2021-001"); and /CreationDate
 is written as "D:20211026093000Z'", which pypdf's `metadata.creation_date` refuses to parse
-(read `xmp_metadata.xmp_create_date` instead). See packaging/fonts/README.md for the fonts.
+(read `xmp_metadata.xmp_create_date` instead).
+
+Fonts: LibreOffice runs with a fontconfig configuration written for the run (docgen.fonts), so
+the faces do not depend on system-wide alias files, and an office's own fonts (a workspace's
+fonts/ folder) win over the free stand-ins.
+
+Hanging punctuation (标点溢出边界): LibreOffice 7.4 lets a closing mark at a line's end hang
+into the margin, but on a justified line it lays the mark out and then, depending on the line's
+width to the twip (about one width in seven), does not paint it: the mark is missing from the
+PDF's pixels and text while the next line starts after it. Left-aligned lines never lose it;
+justified lines without hanging never do. So each copy handed to LibreOffice has hanging turned
+off: a closing mark that does not fit takes the character before it to the next line, and the
+justified line keeps every mark inside the text block. Word and WPS still hang (w:overflowPunct
+on is their default, and what the copy says): LibreOffice reads w:overflowPunct inverted
+(writerfilter: hanging = value is 0), so "on" is what turns its hanging off.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -27,12 +42,14 @@ import signal
 import subprocess
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 from docgen import progress
 from docgen.errors import DocgenError
+from docgen.fonts import configuration
 from docgen.fsio import atomic_write
-from docgen.office import Office, OfficeError, OfficeTimeout, forget, shared
+from docgen.office import Office, OfficeError, OfficeTimeout, forget, runtime_dir, shared
 
 # SelectPdfVersion 2 = PDF/A-2b, which also forces every font to be embedded. The JSON form
 # of filter options is understood by LibreOffice 7.4 and later; older versions ignore it,
@@ -51,10 +68,12 @@ def find_soffice() -> str:
 
 
 def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
-            timeout: float = 180) -> list[Path]:
+            timeout: float = 180, fonts: Path | None = None) -> list[Path]:
     """Convert each .docx to <stem>.pdf (beside it, or in out_dir); return the PDF paths in
     input order. One LibreOffice run for all files; `timeout` (seconds) bounds that run.
-    All or nothing: if any file fails, no PDF is written and DocgenError names the failures.
+    `fonts` is a folder of the office's own font files (a workspace's fonts/), used before
+    any stand-in. All or nothing: if any file fails, no PDF is written and DocgenError names
+    the failures.
     """
     sources = [Path(p) for p in docx_paths]
     if not sources:
@@ -80,8 +99,8 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
         inputs = []
         for i, src in enumerate(sources):
             inputs.append(indir / f"{i:04d}.docx")
-            shutil.copyfile(src, inputs[-1])
-        env = dict(os.environ)
+            _for_libreoffice(src, inputs[-1])
+        env = environment(fonts)
         office = shared(env, soffice)
         if office is not None:
             try:
@@ -95,7 +114,7 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
                    "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
                    "--nolockcheck", "--convert-to", _FILTER, "--outdir", str(outdir),
                    *map(str, inputs)]
-            returncode, output = _run(cmd, timeout, sources)
+            returncode, output = _run(cmd, timeout, sources, env)
 
         failed, problems = [], []
         for i, src in enumerate(sources):
@@ -117,6 +136,83 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
         return targets
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_PARTS = re.compile(r"^word/(document|styles|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+
+
+def _for_libreoffice(src: Path, dst: Path) -> None:
+    """Copy a .docx for conversion with hanging punctuation off in every paragraph (see the
+    module's docstring): no paragraph or style says otherwise, and the document defaults say
+    w:overflowPunct. A file that is not a readable .docx is copied as it is, for LibreOffice
+    to judge (and _check to report)."""
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(src) as zin:
+            parts = [(info, zin.read(info)) for info in zin.infolist()]
+    except (zipfile.BadZipFile, OSError, EOFError):
+        shutil.copyfile(src, dst)
+        return
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in parts:
+            if _PARTS.match(info.filename):
+                try:
+                    root = etree.fromstring(data)
+                except etree.XMLSyntaxError:
+                    root = None
+                if root is not None:
+                    for node in root.iter(f"{W}overflowPunct"):
+                        node.getparent().remove(node)
+                    if info.filename == "word/styles.xml":
+                        _default_overflow_punct(root)
+                    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            zout.writestr(info, data)
+
+
+def _default_overflow_punct(styles) -> None:
+    """<w:overflowPunct/> in the document defaults' paragraph properties, in schema order
+    (after w:kinsoku and w:wordWrap, before everything that follows them)."""
+    from lxml import etree
+
+    defaults = styles.find(f"{W}docDefaults")
+    if defaults is None:
+        defaults = etree.Element(f"{W}docDefaults")
+        styles.insert(0, defaults)
+    ppr_default = defaults.find(f"{W}pPrDefault")
+    if ppr_default is None:
+        ppr_default = etree.SubElement(defaults, f"{W}pPrDefault")
+    ppr = ppr_default.find(f"{W}pPr")
+    if ppr is None:
+        ppr = etree.SubElement(ppr_default, f"{W}pPr")
+    before = {f"{W}{t}" for t in ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr",
+                                  "widowControl", "numPr", "suppressLineNumbers", "pBdr", "shd",
+                                  "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap")}
+    position = sum(1 for child in ppr if child.tag in before)
+    ppr.insert(position, etree.Element(f"{W}overflowPunct"))
+
+
+def environment(fonts: Path | None) -> dict:
+    """LibreOffice's environment for converting with an office's fonts/ folder: FONTCONFIG_FILE
+    names a configuration (docgen.fonts) that puts them first. The file is named by its content
+    and by the font files it covers, and stays: a warm LibreOffice reads it for all its life,
+    and other fonts make another file, so another LibreOffice (docgen.office keys by it)."""
+    files = sorted(p for p in fonts.rglob("*") if p.is_file()) if fonts is not None and fonts.is_dir() else []
+    covered = hashlib.sha256(repr([(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files]).encode())
+    text = configuration(fonts) + f"<!-- font files {covered.hexdigest()} -->\n"
+    path = runtime_dir() / f"fonts-{hashlib.sha256(text.encode()).hexdigest()[:16]}.conf"
+    if not path.is_file():
+        atomic_write(path, text.encode("utf-8"))
+    return {**os.environ, "FONTCONFIG_FILE": str(path)}
+
+
+def warm(fonts: Path | None = None) -> bool:
+    """Start now the LibreOffice that conversions with these fonts will use, rather than at the
+    first conversion: `docgen serve` calls it as it starts, so that neither its first request
+    nor a `docgen render --pdf` beside it waits for LibreOffice. False where conversions run
+    one LibreOffice each (no python3-uno)."""
+    return shared(environment(fonts), find_soffice()) is not None
 
 
 def _convert_warm(office: Office, sources: list[Path], inputs: list[Path], outdir: Path,
@@ -141,12 +237,12 @@ def _timed_out(timeout: float, sources: list[Path]) -> str:
     return f"LibreOffice 转换 PDF 超时（超过 {timeout:g} 秒），已终止，未写入任何 PDF。涉及文件：{names}"
 
 
-def _run(cmd: list[str], timeout: float, sources: list[Path]) -> tuple[int, str]:
+def _run(cmd: list[str], timeout: float, sources: list[Path], env: dict) -> tuple[int, str]:
     """Run LibreOffice in its own process group; on timeout or interruption kill the whole
     group (soffice is a shell script that starts oosplash, which starts soffice.bin)."""
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True, env=env)
     except OSError as exc:
         raise DocgenError(f"无法启动 LibreOffice（{cmd[0]}）：{exc}。请运行 make sysdeps 重新安装。") from exc
     try:

@@ -230,15 +230,16 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
     from docgen import draftmark
     from docgen.pdf import convert
 
-    pdfs = convert([r.docx for r in rendered], out_dir, timeout=timeout)
+    fonts = renderer.workspace.fonts
+    pdfs = convert([r.docx for r in rendered], out_dir, timeout=timeout, fonts=fonts)
     alone = [i for i, (r, pdf) in enumerate(zip(rendered, pdfs)) if banji_alone(pdf, r.docx.read_bytes())]
     for i in alone:
         r = rendered[i]
         atomic_write(r.docx, renderer.render_bytes(r.document, r.number or None, banji_alone=True))
     if alone:
-        for i, pdf in zip(alone, convert([rendered[i].docx for i in alone], out_dir, timeout=timeout)):
+        for i, pdf in zip(alone, convert([rendered[i].docx for i in alone], out_dir, timeout=timeout, fonts=fonts)):
             pdfs[i] = pdf
-    draftmark.apply([pdf for r, pdf in zip(rendered, pdfs) if not r.number], timeout=timeout)
+    draftmark.apply([pdf for r, pdf in zip(rendered, pdfs) if not r.number], fonts=fonts, timeout=timeout)
     return pdfs
 
 

@@ -401,7 +401,7 @@ def test_security_and_urgency_top_left_above_the_mark(marked):
     # one grid line apart (baselines shift a little between the Latin digits' face and 黑体)
     assert all(abs(b.baseline - a.baseline - PITCH) <= TOL for a, b in zip(first, first[1:]))
     security, urgency = ({r.font for r in ln.runs if CJK.search(r.text)} for ln in first)
-    assert security == urgency and len(urgency) == 1 and "SansCJK" in urgency.pop()  # 黑体
+    assert security == urgency and len(urgency) == 1 and "Hei" in urgency.pop()  # 黑体
     top = min(y for x, y in _red(marked, 1, dpi=100) if y < 100)
     assert abs(top - (TOP + 35)) <= TOL, top
 
