@@ -136,12 +136,12 @@ def test_one_libreoffice_serves_every_conversion_of_a_process(fresh_office, tmp_
     from docgen import pdf
 
     first = pdf.convert([SAMPLE_DOCX], tmp_path / "a")
-    office = fresh_office.shared(dict(os.environ), SOFFICE)
+    office = fresh_office.shared(pdf.environment(None), SOFFICE)
     assert office is not None and office.own, "python3-uno and LibreOffice are installed by make sysdeps"
     started = time.monotonic()
     second = pdf.convert([SAMPLE_DOCX, REPO / "templates" / "summons.docx"], tmp_path / "b")
     warm = time.monotonic() - started
-    assert fresh_office.shared(dict(os.environ), SOFFICE) is office
+    assert fresh_office.shared(pdf.environment(None), SOFFICE) is office
     assert len(office_processes(str(office.profile))) >= 1
     assert [p for p in office_processes("soffice") if "--convert-to" in Path(f"/proc/{p}/cmdline").read_text()
             and str(tmp_path) in Path(f"/proc/{p}/cmdline").read_text()] == []
@@ -198,7 +198,7 @@ def test_another_process_reuses_the_running_libreoffice(fresh_office, tmp_path):
         before = office_processes("soffice.bin")
         out = pdf.convert([REPO / "templates" / "summons.docx"], tmp_path / "reused")
         assert out[0].is_file() and b"pdfaid:part" in out[0].read_bytes()
-        office = fresh_office.shared(dict(os.environ), SOFFICE)
+        office = fresh_office.shared(pdf.environment(None), SOFFICE)
         assert office.pipe == pipe and not office.own
         assert [p for p in office_processes("soffice.bin") if p not in before] == []
     finally:
@@ -213,7 +213,7 @@ def test_without_uno_conversions_run_one_shot(fresh_office, tmp_path, monkeypatc
     monkeypatch.setenv("DOCGEN_UNO_PYTHON", "/bin/false")
     out = pdf.convert([SAMPLE_DOCX], tmp_path)
     assert b"pdfaid:part" in out[0].read_bytes()
-    assert fresh_office.shared(dict(os.environ), SOFFICE) is None
+    assert fresh_office.shared(pdf.environment(None), SOFFICE) is None
 
 
 def test_a_warm_conversion_past_its_timeout_is_killed_and_writes_nothing(fresh_office, tmp_path):
@@ -221,7 +221,7 @@ def test_a_warm_conversion_past_its_timeout_is_killed_and_writes_nothing(fresh_o
     from docgen.errors import DocgenError
 
     pdf.convert([SAMPLE_DOCX], tmp_path / "warm")
-    office = fresh_office.shared(dict(os.environ), SOFFICE)
+    office = fresh_office.shared(pdf.environment(None), SOFFICE)
     with pytest.raises(DocgenError, match="超时"):
         pdf.convert([REPO / "templates" / "bulletin.docx"], tmp_path / "late", timeout=0.01)
     assert not (tmp_path / "late").exists() or not list((tmp_path / "late").iterdir())
