@@ -65,14 +65,18 @@ def pdf_text(pdf: Path) -> str:
     """What the PDF prints, page by page in content order, whitespace and page numbers removed."""
     pages = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
                            check=True).stdout.split("\f")
-    return "".join(re.sub(r"—\d+—", "", re.sub(r"\s+", "", page), count=1) for page in pages)
+    return "".join(_unmarked(re.sub(r"—\d+—", "", re.sub(r"\s+", "", page), count=1)) for page in pages)
+
+
+def _unmarked(page: str) -> str:
+    """A draft's page without its 草稿 mark (docgen.draftmark), laid over it last, in the margin."""
+    return page.removeprefix(MARK) if page.startswith(MARK) else page.removesuffix(MARK)
 
 
 def lost_or_added(expected: str, printed: str, extras: set[str]) -> list[str]:
     """Differences a proofreader would mark: characters of the .docx missing from the PDF (with
     their context), and printed text that is neither in the .docx nor an allowed extra."""
     problems = []
-    extras = extras | {MARK}  # a draft's PDF is marked 草稿 in the margin (docgen.draftmark)
     matcher = difflib.SequenceMatcher(None, expected, printed, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op in ("delete", "replace"):
