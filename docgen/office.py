@@ -15,6 +15,8 @@ project's own Python cannot load LibreOffice's bridge — over JSON lines on its
 - No orphans: the worker and LibreOffice form a process group of their own; the worker ends
   LibreOffice when its stdin closes, which happens when this process exits or is killed in
   any way, and a timed-out conversion kills the whole group.
+- A unoserver already running (DOCGEN_UNOSERVER=host:port) is used instead, through its
+  XML-RPC API.
 - Where none can run (no python3-uno, a LibreOffice that does not start) `shared` returns
   None and docgen.pdf converts with one LibreOffice run per call, as before.
 """
@@ -34,6 +36,7 @@ import tempfile
 import threading
 import time
 import uuid
+import xmlrpc.client
 from pathlib import Path
 
 from docgen import progress
@@ -43,6 +46,9 @@ START_TIMEOUT = 90      # a first start on a loaded machine, profile creation in
 CONNECT_TIMEOUT = 5     # to a LibreOffice another process registered
 # DOCGEN_OFFICE=oneshot turns the warm LibreOffice off (one LibreOffice run per conversion call)
 MODE = "DOCGEN_OFFICE"
+# DOCGEN_UNOSERVER=host:port converts through a running unoserver instead
+UNOSERVER = "DOCGEN_UNOSERVER"
+UNOSERVER_API = "3"
 
 
 class OfficeError(Exception):
@@ -156,6 +162,59 @@ class Office:
         self.close()
 
 
+class Unoserver:
+    """A unoserver (from PyPI) already running on this machine, named by DOCGEN_UNOSERVER
+    (host:port of its XML-RPC API, 127.0.0.1:2003 by default): docgen converts through it and
+    neither starts nor stops it. Its LibreOffice has the fonts it was started with, so start it
+    with docgen's font configuration (README); what it makes is checked like any other PDF."""
+
+    own = False
+    alive = True
+
+    def __init__(self, address: str):
+        host, _, port = address.rpartition(":")
+        self.pipe = address
+        self.url = f"http://{host or '127.0.0.1'}:{port}"
+        try:
+            info = self._proxy(CONNECT_TIMEOUT).info()
+        except (OSError, xmlrpc.client.Error) as exc:
+            raise OfficeError(f"no unoserver at {address}: {exc}") from exc
+        if str(info.get("api")) != UNOSERVER_API:
+            raise OfficeError(f"unoserver at {address} speaks API {info.get('api')}, docgen {UNOSERVER_API}")
+
+    def _proxy(self, timeout: float):
+        return xmlrpc.client.ServerProxy(self.url, allow_none=True, transport=_Transport(timeout))
+
+    def convert(self, src: Path, dst: Path, deadline: float) -> str | None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise OfficeTimeout()
+        try:  # inpath, indata, outpath, convert_to, filter, filter options, update index, input filter
+            self._proxy(remaining).convert(str(src), None, str(dst), None, "writer_pdf_Export",
+                                           ["SelectPdfVersion=2"], False, None)
+        except TimeoutError:
+            raise OfficeTimeout() from None
+        except xmlrpc.client.Fault as fault:
+            return fault.faultString.strip().splitlines()[-1]
+        except (OSError, xmlrpc.client.Error) as exc:
+            raise OfficeError(f"unoserver: {exc}") from exc
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+class _Transport(xmlrpc.client.Transport):
+    def __init__(self, timeout: float):
+        super().__init__()
+        self.timeout = timeout
+
+    def make_connection(self, host):
+        connection = super().make_connection(host)
+        connection.timeout = self.timeout
+        return connection
+
+
 # ---------------------------------------------------------------- one per process and fonts
 
 _offices: dict[str, Office] = {}
@@ -179,6 +238,16 @@ def shared(env: dict, soffice: str) -> Office | None:
         return None
     name = key(env, soffice)
     with _registry_lock:
+        address = os.environ.get(UNOSERVER)
+        if address and f"unoserver {address}" not in _failed:
+            office = _offices.get(f"unoserver {address}")
+            if office is None:
+                try:
+                    office = _offices[f"unoserver {address}"] = Unoserver(address)
+                except OfficeError:
+                    _failed.add(f"unoserver {address}")  # not there: docgen's own, as without it
+            if office is not None:
+                return office
         office = _offices.get(name)
         if office is not None and office.alive:
             return office

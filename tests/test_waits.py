@@ -282,3 +282,55 @@ def test_issue_and_bundle_say_what_they_are_doing(workspace):
     code, out, err = run_on_terminal("index", "rebuild", root=workspace)
     assert code == 0, err
     assert "建立索引" in err or "重建" in err
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_conversions_go_through_a_running_unoserver(fresh_office, tmp_path, monkeypatch):
+    """A unoserver an office already runs (started with docgen's fonts) is used, not a
+    LibreOffice of docgen's own."""
+    import importlib.metadata
+    import xmlrpc.client
+
+    from docgen import pdf
+
+    # unoserver's server runs under the Python LibreOffice's bridge is built for; give it only
+    # the unoserver package (a test dependency of docgen) on its path
+    dist = importlib.metadata.distribution("unoserver")
+    site = Path(dist.locate_file(""))
+    path = tmp_path / "pkgs"
+    path.mkdir()
+    for name in ("unoserver", f"unoserver-{dist.version}.dist-info"):
+        (path / name).symlink_to(site / name)
+    port, uno_port = free_port(), free_port()
+    env = {**pdf.environment(None), "PYTHONPATH": str(path)}
+    server = subprocess.Popen(["/usr/bin/python3", "-m", "unoserver.server", "--interface", "127.0.0.1",
+                               "--port", str(port), "--uno-port", str(uno_port),
+                               "--user-installation", str(tmp_path / "profile")],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}").info()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "unoserver did not start"
+                time.sleep(0.5)
+        monkeypatch.setenv("DOCGEN_UNOSERVER", f"127.0.0.1:{port}")
+        before = office_processes("soffice.bin")
+        out = pdf.convert([REPO / "templates" / "summons.docx"], tmp_path / "out")
+        assert b"pdfaid:part" in out[0].read_bytes() and len(PdfReader(out[0]).pages) >= 1
+        used = fresh_office.shared(pdf.environment(None), SOFFICE)
+        assert isinstance(used, fresh_office.Unoserver)
+        assert [p for p in office_processes("soffice.bin") if p not in before] == []
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert wait_gone(f"port={uno_port}") == []
