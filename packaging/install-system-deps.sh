@@ -14,6 +14,9 @@ command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
 # the UNO bridge docgen/office.py drives one warm LibreOffice per process through
 dpkg-query -W -f='${Status}' python3-uno 2>/dev/null | grep -q ' installed$' || need+=(python3-uno)
+# Headless Chromium and its WebDriver for the web application's browser tests (tests/test_web_browser.py).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 # fontconfig for fc-match and fc-scan; Noto Serif CJK for 宋体 and the 小标宋 stand-in;
 # Liberation Serif for Times New Roman (same metrics).
 for p in fontconfig fonts-noto-cjk fonts-liberation2; do

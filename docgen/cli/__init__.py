@@ -32,6 +32,8 @@ COMMANDS = {
     "index": "docgen.cli.search:index",
     "fonts": "docgen.cli.fonts:fonts",
     "template": "docgen.cli.template:template",
+    "serve": "docgen.cli.web:serve",
+    "user": "docgen.cli.web:user",
 }
 
 
