@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from docgen.cli import emit_json, json_option
+from docgen.cli import emit_json, json_option, report_check
 from docgen.errors import DocgenError
 
 
@@ -191,7 +191,7 @@ def types(ctx, as_json):
 @json_option
 @click.pass_context
 def check(ctx, case_ids, as_json):
-    """校验 office.yaml、文书类型声明和案卷（默认全部案卷）。
+    """校验 office.yaml、rules.yaml、文书类型声明及其模板（同 docgen template check）和案卷（默认全部案卷）。
 
     每个问题都指明文件、行号和字段；有问题时退出码为 1。已签发的文书在签发后又被修改的，
     指明文号和改动的字段（提示，不影响退出码）。
@@ -200,17 +200,7 @@ def check(ctx, case_ids, as_json):
 
     ws = _workspace(ctx)
     problems, drifts = run_check(ws, list(case_ids) or None)
-    if as_json:
-        emit_json({"ok": not problems, "errors": [p.as_dict() for p in problems],
-                   "drift": [d.as_dict() for d in drifts]})
-    else:
-        for problem in problems:
-            click.secho(f"错误：{problem}", fg="red", err=True)
-        for drift in drifts:
-            click.secho(f"注意：{drift}", fg="yellow", err=True)
-        if not problems:
-            click.echo("校验通过。" + (f"另有 {len(drifts)} 份已签发的文书在签发后被修改（见上）。" if drifts else ""))
-    ctx.exit(1 if problems else 0)
+    report_check(ctx, problems, as_json, "校验通过。", drifts)
 
 
 @click.command()
