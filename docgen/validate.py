@@ -1,5 +1,5 @@
-"""What `docgen check` verifies: office.yaml, the type declarations, rules.yaml and the
-casefiles, including events that name a deadline their case does not have."""
+"""What `docgen check` verifies: office.yaml, the type declarations and their templates,
+rules.yaml and the casefiles, including events that name a deadline their case does not have."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from docgen import casefile
 from docgen import rules as rulebook
 from docgen.deadlines import case_deadlines
 from docgen.errors import DocgenError, Problem
+from docgen.templatecheck import check_templates
 from docgen.workspace import Workspace
 
 
@@ -33,4 +34,4 @@ def review(ws: Workspace, case_ids: list[str] | None = None) -> casefile.Review:
         case_deadlines(case, dt.date.max, docs, rules)
 
     found = casefile.review(ws, case_ids, events if rules else None)
-    return casefile.Review(problems + found.errors, found.warnings)
+    return casefile.Review(problems + check_templates(ws) + found.errors, found.warnings)

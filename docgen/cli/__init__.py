@@ -44,6 +44,7 @@ COMMANDS = {
     "search": "docgen.cli.search:search",
     "index": "docgen.cli.search:index",
     "fonts": "docgen.cli.fonts:fonts",
+    "template": "docgen.cli.template:template",
     "serve": "docgen.cli.web:serve",
     "user": "docgen.cli.web:user",
 }
@@ -215,11 +216,22 @@ def _wants_json(args: list[str]) -> bool:
 
 class DocgenGroup(LazyGroup):
     """Owns how every run ends: Chinese messages, the exit code, one JSON document under
-    --json; never a traceback for bad input, a usage slip or a full disk."""
+    --json; never a traceback for bad input, a usage slip or a full disk. Long work shows its
+    progress on a terminal's stderr (docgen.progress)."""
+
+    as_json = False  # this run's --json, known from its arguments before click parses them
 
     def get_command(self, ctx, name):
         command = super().get_command(ctx, name)
         return localize(command) if command else None
+
+    def invoke(self, ctx):
+        from docgen.cli.progress import TerminalReporter
+        from docgen.progress import reporting
+
+        ctx.meta["json"] = self.as_json  # progress stays off stdout's JSON (docgen.cli.progress)
+        with reporting(TerminalReporter(ctx)):
+            return super().invoke(ctx)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         args = list(sys.argv[1:] if args is None else args)
@@ -231,7 +243,7 @@ class DocgenGroup(LazyGroup):
         return code
 
     def _run(self, args, prog_name, complete_var, extra) -> int:
-        as_json = _wants_json(args)
+        self.as_json = as_json = _wants_json(args)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             return result if isinstance(result, int) else 0  # an int is ctx.exit(n)'s code
@@ -301,6 +313,25 @@ def _terminated(signum, _frame):
     # raising instead lets every clean-up run — the half-built archive item, LibreOffice's
     # process group, its temporary folder — before the process exits 128 + signum.
     raise SystemExit(128 + signum)
+
+
+def report_check(ctx, problems: list, as_json: bool, passed: str, drifts: list = (), warnings: list = ()) -> None:
+    """A check's result: its problems in red on stderr (or JSON), then as notes that do not fail
+    the check a proofreader's warnings and documents changed since they were issued; exit 1
+    if there are problems."""
+    if as_json:
+        emit_json({"ok": not problems, **({"error": "\n".join(map(str, problems))} if problems else {}),
+                   "errors": [p.as_dict() for p in problems], "warnings": [w.as_dict() for w in warnings],
+                   "drift": [d.as_dict() for d in drifts]})
+    else:
+        for problem in problems:
+            click.secho(f"错误：{problem}", fg="red", err=True)
+        for note in (*warnings, *drifts):
+            click.secho(f"注意：{note}", fg="yellow", err=True)
+        if not problems:
+            click.echo(passed + (f"另有 {len(warnings)} 处校对提醒。" if warnings else "")
+                       + (f"另有 {len(drifts)} 份已签发的文书在签发后被修改（见上）。" if drifts else ""))
+    ctx.exit(1 if problems else 0)
 
 
 def main():

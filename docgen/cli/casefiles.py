@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from docgen.cli import emit_json, json_option
+from docgen.cli import emit_json, json_option, report_check
 from docgen.errors import DocgenError
 
 
@@ -193,7 +193,7 @@ def types(ctx, as_json):
 @json_option
 @click.pass_context
 def check(ctx, case_ids, as_json):
-    """校验 office.yaml、文书类型声明和案卷（默认全部案卷）。
+    """校验 office.yaml、rules.yaml、文书类型声明及其模板（同 docgen template check）和案卷（默认全部案卷）。
 
     每个问题都指明文件、行号和字段；有问题时退出码为 1。以「注意」列出、不影响退出码的：
     校对提醒（如中文里的半角标点、早于立卷日期的办理记录），以及签发后又被修改的文书
@@ -203,19 +203,7 @@ def check(ctx, case_ids, as_json):
 
     ws = _workspace(ctx)
     report, drifts = run_check(ws, list(case_ids) or None)
-    if as_json:
-        emit_json({"ok": not report.errors, **({"error": "\n".join(map(str, report.errors))} if report.errors else {}),
-                   "errors": [p.as_dict() for p in report.errors], "warnings": [w.as_dict() for w in report.warnings],
-                   "drift": [d.as_dict() for d in drifts]})
-    else:
-        for problem in report.errors:
-            click.secho(f"错误：{problem}", fg="red", err=True)
-        for note in (*report.warnings, *drifts):
-            click.secho(f"注意：{note}", fg="yellow", err=True)
-        if not report.errors:
-            click.echo("校验通过。" + (f"另有 {len(report.warnings)} 处校对提醒。" if report.warnings else "")
-                       + (f"另有 {len(drifts)} 份已签发的文书在签发后被修改（见上）。" if drifts else ""))
-    ctx.exit(1 if report.errors else 0)
+    report_check(ctx, report.errors, as_json, "校验通过。", drifts, report.warnings)
 
 
 @click.command()
