@@ -17,7 +17,7 @@ from docx.enum.text import WD_BREAK
 from docx.oxml import parse_xml
 
 from docgen import gbt9704 as gb
-from docgen.ooxml import BANJI_BOX, add_blank_footer, border, bottom_box, child, el, exact_spacing, indent_chars, \
+from docgen.ooxml import BANJI_BOX, add_blank_footer, banji_size, border, bottom_box, child, el, exact_spacing, indent_chars, \
     fixed_widths, page_field_runs, paragraph_style, ruled_paragraph, run_fonts, run_size
 
 LINE = gb.LINE_PITCH
@@ -278,8 +278,8 @@ class Builder:
         else:  # 信函格式 has no 印发 line (§10.1)
             content = tag("if cc_text") + ruled_paragraph(cc, "BanjiCc", top=thick, bottom=thick) + tag("endif")
         # sized and placed at render time, when the number of 抄送 lines is known
-        box = bottom_box(content, gb.TEXT_WIDTH, BANJI_BOX, height="{{ banji_box(cc_text, %s).height }}" % printed,
-                         top="{{ banji_box(cc_text, %s).top }}" % printed)
+        box = bottom_box(content, gb.TEXT_WIDTH, BANJI_BOX, height=banji_size(printed, "height"),
+                         top=banji_size(printed, "top"))
         self.doc.element.body.sectPr.addprevious(parse_xml(box))
 
     def letter_frame(self):

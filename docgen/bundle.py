@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from docgen import gbt9704 as gb
+from docgen import progress
 from docgen.errors import DocgenError
 
 DRAFT = "草稿"
@@ -118,7 +119,7 @@ def build_bundle(workspace, case_id: str, out: Path | None = None, *,
     pdfs:    document id → a PDF of that document to use as is (not rendered again).
     Nothing is written unless the whole bundle could be made.
     """
-    from docgen.casefile import load_case
+    from docgen.casefile import inside, load_case
     from docgen.render import Renderer
 
     numbers, pdfs = dict(numbers or {}), {k: Path(v) for k, v in (pdfs or {}).items()}
@@ -144,7 +145,7 @@ def build_bundle(workspace, case_id: str, out: Path | None = None, *,
                   retention=d.retention) for d in docs]
     attachments, skipped = _attachments(case.path / ATTACHMENTS_DIR)
     for path in attachments:
-        items.append(Item("attachment", path.stem, source=path))
+        items.append(Item("attachment", path.stem, source=inside(workspace, path, workspace.relative(path))))
         if path.suffix.lower() in PDF_SUFFIXES:
             items[-1].pages = _pdf_pages(path, "附件")
         else:
@@ -172,7 +173,7 @@ def _assemble(workspace, case, docs, items, skipped, out, numbers, pdfs, rendere
 
     # Run 1: the documents not given as PDF, and the image pages.
     rendered, doc_pdf = [], dict(pdfs)
-    for i, doc in enumerate(docs):
+    for i, doc in progress.items(list(enumerate(docs)), len(docs), "生成案卷中的文书"):
         if doc.id not in pdfs:
             path = work / f"doc{i:03d}.docx"
             path.write_bytes(renderer.render_bytes(doc, numbers.get(doc.id)))
@@ -197,6 +198,7 @@ def _assemble(workspace, case, docs, items, skipped, out, numbers, pdfs, rendere
     # Run 2: cover, contents and stamps. Their page numbers depend on how many pages the cover
     # and contents take, so guess one each and redo in the rare case they took more.
     cover_n, contents_n = 1, 1
+    progress.step("正在排版案卷封面、卷内文件目录和页码……")
     for _attempt in range(3):
         page = 1 + cover_n + contents_n
         for it in items:

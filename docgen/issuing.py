@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from docgen import gbt9704 as gb
-from docgen import provenance
+from docgen import progress, provenance
 from docgen.archive import MANIFEST, TEXT, Archive, Item, document_for_index, now, sha256
 from docgen.doctypes import RETENTIONS
 from docgen.errors import DocgenError, Problem
@@ -89,6 +89,7 @@ def issue(ws, case_id: str, doc_id: str, *, allow_dirty: bool = False, clerk: st
         row = Row(ISSUED, number, item_id, doc.title, doc.values["date"].isoformat(), case_id, doc_id)
 
         def build(tmp: Path) -> dict:
+            progress.step(f"正在生成 {number}（{doc.type.name}）……")
             docx = tmp / "document.docx"
             docx.write_bytes(renderer.render_bytes(doc, number))
             pages = _pdf_with_stamp(Rendered(doc, docx, number), renderer, tmp / "document.pdf",
@@ -110,6 +111,7 @@ def issue(ws, case_id: str, doc_id: str, *, allow_dirty: bool = False, clerk: st
 
         item = archive.file(build, row, f"发文登记：{number}（档号 {item_id}）{doc.title}", clerk)
     item.notices[:0] = notices
+    progress.step("正在更新检索索引……")
     _index(ws, item)
     return item
 
@@ -276,6 +278,7 @@ def _pdf_with_stamp(rendered, renderer, out: Path, office: dict, year: int, item
 
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".pdf-") as tmp:
         (plain,) = typeset(renderer, [rendered], Path(tmp))
+        progress.step("正在加盖归档章……")
         pages = len(PdfReader(plain).pages)
         stamp.apply(plain, [[office["fonds"], str(year), f"{item_no:04d}"],
                             [office["org_code"], retention, str(pages)]], out)

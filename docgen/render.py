@@ -24,6 +24,8 @@ from lxml import etree
 from markupsafe import Markup
 
 from docgen import gbt9704 as gb
+from docgen import progress, templatefix
+from docgen.blueprint import STYLES
 from docgen.casefile import Document
 from docgen.deadlines import started_by
 from docgen.doctypes import flatten_body
@@ -33,8 +35,8 @@ from docgen.rules import load as load_rules
 from docgen.ooxml import (BLANK_FOOTER, W_NS, banji_drawing, banji_on_own_page, keep_text_with_signature,
                           raw_paragraph)
 
-_PART_RE = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
-CORE = "docProps/core.xml"
+# Style names → the ids the render places paragraphs by (an office suite may rename them).
+STYLE_IDS = {name: style_id for style_id, (name, _) in STYLES.items()}
 
 
 class CnDate(dt.date):
@@ -94,7 +96,8 @@ def _environment() -> Environment:
 
 
 class CompiledTemplate:
-    """A docxtpl template read, patched and compiled once, rendered many times."""
+    """A docxtpl template read, patched and compiled once, rendered many times; what an
+    office suite did to it when a clerk edited it is undone first (docgen.templatefix)."""
 
     def __init__(self, path: Path, env: Environment):
         self.path = path
@@ -106,12 +109,13 @@ class CompiledTemplate:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
                 self.parts[info.filename] = zf.read(info)
+        self.parts = templatefix.normalise(self.parts, STYLE_IDS)
         rels = etree.fromstring(self.parts["word/_rels/document.xml.rels"])
         # None in a template made before blank footers existed: its 版记 pages keep a number
         self.blank_footer = next((r.get("Id") for r in rels if r.get("Target") == BLANK_FOOTER), None)
         for name, data in self.parts.items():
-            if _PART_RE.match(name) or name == CORE:
-                xml = tpl.patch_xml(data.decode("utf-8"))
+            if templatefix.templated(name):
+                xml = templatefix.clean_tags(tpl.patch_xml(data.decode("utf-8")))
                 # docxtpl puts each paragraph on its own line so Jinja errors carry a line.
                 xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
                 self.templates[name] = env.from_string(xml)
@@ -221,7 +225,9 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
     """PDFs of rendered documents whose .docx are written, beside them or in out_dir.
 
     Where a 版记 came out alone on the last page, the .docx is rendered again with the 版记
-    in a section of its own, on a page without a number (§7.5), and converted again."""
+    in a section of its own, on a page without a number (§7.5), and converted again.
+    A draft's (one without a number) pages are marked 草稿 once they are final."""
+    from docgen import draftmark
     from docgen.pdf import convert
 
     fonts = renderer.workspace.fonts
@@ -233,6 +239,7 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
     if alone:
         for i, pdf in zip(alone, convert([rendered[i].docx for i in alone], out_dir, timeout=timeout, fonts=fonts)):
             pdfs[i] = pdf
+    draftmark.apply([pdf for r, pdf in zip(rendered, pdfs) if not r.number], fonts=fonts, timeout=timeout)
     return pdfs
 
 
@@ -309,7 +316,7 @@ def render_case(workspace, case_id: str, doc_ids: list[str] | None, out_dir: Pat
     docs = [case.document(d) for d in doc_ids] if doc_ids else case.documents()
     if not docs:
         raise DocgenError(f"案卷 {case_id} 中还没有文书，可用 docgen new 类型 {case_id} 新建")
-    rendered = [(doc, renderer.render_bytes(doc)) for doc in docs]
+    rendered = [(doc, renderer.render_bytes(doc)) for doc in progress.items(docs, len(docs), "生成 Word 文档")]
     results = []
     for doc, data in rendered:
         path = draft_path(out_dir, doc.case.id, doc.id)

@@ -14,11 +14,15 @@ from pathlib import Path
 from conftest import REPO
 
 LAYERS = [  # lowest first
-    ("errors/io", ["docgen.errors", "docgen.fsio", "docgen.yamlio", "docgen.yamledit", "docgen.provenance"]),
-    ("GB/T 9704 rules and OOXML", ["docgen.gbt9704", "docgen.ooxml", "docgen.blueprint", "docgen.importer"]),
+    ("errors/io", ["docgen.errors", "docgen.ids", "docgen.fsio", "docgen.yamlio", "docgen.yamledit", "docgen.provenance",
+                    "docgen.progress"]),
+    ("GB/T 9704 rules and OOXML", ["docgen.gbt9704", "docgen.ooxml", "docgen.blueprint", "docgen.importer",
+                                    "docgen.templatefix"]),
     ("casefiles and types", ["docgen.doctypes", "docgen.workspace", "docgen.casefile"]),
-    ("rules and deadlines", ["docgen.workdays", "docgen.rules", "docgen.deadlines", "docgen.validate"]),
-    ("render/PDF", ["docgen.fonts", "docgen.render", "docgen.pdf", "docgen.stamp", "docgen.catalog"]),
+    ("rules and deadlines", ["docgen.workdays", "docgen.rules", "docgen.deadlines"]),
+    ("render/PDF", ["docgen.fonts", "docgen.render", "docgen.pdf", "docgen.stamp", "docgen.catalog",
+                    "docgen.office", "docgen.unoworker", "docgen.draftmark", "docgen.templatecheck",
+                    "docgen.validate"]),
     ("archive store", ["docgen.archive", "docgen.register"]),
     ("search", ["search", "search.*"]),
     ("issuing, status, bundle", ["docgen.issuing", "docgen.status", "docgen.bundle"]),

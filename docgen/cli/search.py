@@ -11,6 +11,7 @@ import time
 
 import click
 
+from docgen import progress
 from docgen.cli import emit_json, json_option
 
 UNITS_SHOWN = 3
@@ -122,7 +123,9 @@ def rebuild(ctx, procs, as_json):
     if not as_json:
         click.echo(f"正在重建检索索引（{index_dir}）……", err=True)
     t0 = time.monotonic()
-    n = run(index_dir, archive_source(root).documents(), notify=_notify, procs=procs)
+    source = archive_source(root)
+    n = run(index_dir, progress.items(source.documents(), len(source.ids()), "建立索引"),
+            notify=_notify, procs=procs)
     secs = round(time.monotonic() - t0, 2)
     if as_json:
         emit_json({"documents": n, "seconds": secs, "index": str(index_dir)})

@@ -543,15 +543,11 @@ def issue(ws, case_id: str, doc_id: str, user: str | None = None) -> dict:
 
 
 def warm_up(ws) -> None:
-    """Start LibreOffice once so that its files are in memory before the first preview."""
-    from docgen.pdf import convert
+    """Start the workspace's LibreOffice now (docgen.office keeps it for the server's life), so
+    that neither the first preview nor a docgen command run beside the server waits for it."""
+    from docgen.pdf import warm
 
-    with tempfile.TemporaryDirectory(prefix="docgen-warm-") as tmp:
-        from docx import Document
-
-        path = Path(tmp) / "warm.docx"
-        Document().save(str(path))
-        try:
-            convert([path], Path(tmp), timeout=120)
-        except DocgenError:
-            pass  # a missing LibreOffice is reported when a preview is asked for
+    try:
+        warm(ws.fonts)
+    except DocgenError:
+        pass  # a missing LibreOffice is reported when a preview is asked for
