@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Callable, Iterable
+
+TYPES_CACHE = "declared-types.json"     # in the index folder: see declared_types
 
 
 class Source:
@@ -71,19 +74,45 @@ def archive_source(root, notify: Callable[[str], None] | None = None) -> Source:
     return Source(documents, ids, fetch, stamp)
 
 
-def declared_types(root) -> dict[str, str]:
+def declared_types(root, cache: Path | None = None) -> dict[str, str]:
     """{type id: Chinese name} from the workspace's declarations (``templates/<id>.yaml``,
     ``name:``), so that a 文种 name typed as a query matches documents of that type. Only
-    the names are read (PyYAML's C loader when present): searching must start fast, and
-    ``docgen check`` is what validates declarations."""
-    import yaml
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    out = {}
-    for path in sorted((Path(root) / "templates").glob("*.yaml")):
+    the names are taken, and an unreadable declaration is skipped: ``docgen check`` is what
+    validates declarations, and a search must not fail on one.
+
+    Parsing the declarations costs more than a search, so with ``cache`` (a JSON file) the
+    names are kept there with each file's size and modification time, and read again only
+    when a declaration changes."""
+    from docgen.errors import DocgenError
+    from docgen.yamlio import load
+    paths = sorted((Path(root) / "templates").glob("*.yaml"))
+    stamp = []
+    for path in paths:
         try:
-            data = yaml.load(path.read_text("utf-8"), Loader=loader)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            st = path.stat()
+        except OSError:
             continue
-        if isinstance(data, dict) and isinstance(data.get("name"), str):
-            out[path.stem] = data["name"]
+        stamp.append([path.name, st.st_size, st.st_mtime_ns])
+    if cache is not None:
+        try:
+            kept = json.loads(Path(cache).read_text("utf-8"))
+            if kept["stamp"] == stamp:
+                return dict(kept["types"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    out = {}
+    for path in paths:
+        try:
+            name = load(path).get("name")
+        except DocgenError:
+            continue
+        if isinstance(name, str):
+            out[path.stem] = name
+    if cache is not None and Path(cache).parent.is_dir():
+        tmp = Path(f"{cache}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps({"stamp": stamp, "types": out}, ensure_ascii=False), "utf-8")
+            os.replace(tmp, cache)
+        except OSError:
+            tmp.unlink(missing_ok=True)     # a read-only archive: parse every time
     return out

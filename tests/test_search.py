@@ -588,6 +588,20 @@ def test_cli_help_documents_the_forgiving_input(cli):
         assert example in text, example
 
 
+def test_declared_type_names_follow_the_declarations(tmp_path):
+    """The CLI keeps the declared 文种 names in a cache; a renamed declaration counts at once,
+    and a broken one is skipped rather than failing the search."""
+    import shutil
+    shutil.copytree(ROOT / "templates", tmp_path / "templates", ignore=shutil.ignore_patterns("*.docx"))
+    cache = tmp_path / "types.json"
+    assert declared_types(tmp_path, cache) == TYPES and cache.exists()
+    decl = tmp_path / "templates" / "summons.yaml"
+    decl.write_text(decl.read_text("utf-8").replace("name: 约谈通知书", "name: 安全生产约谈通知书"), "utf-8")
+    assert declared_types(tmp_path, cache)["summons"] == "安全生产约谈通知书"
+    (tmp_path / "templates" / "notice.yaml").write_text("name: [未闭合\n", "utf-8")
+    got = declared_types(tmp_path, cache)
+    assert "notice" not in got and got["bulletin"] == "通报"
+    assert declared_types(tmp_path) == got
 
 
 def test_cli_leading_minus_excludes(cli, corpus):

@@ -34,7 +34,8 @@ SEARCH_HELP = """全文检索已归档公文。
 
 \b
 检索式（多个词用空格隔开，须同时出现）：
-  约谈 城关镇                两个词都要有；每个词按原文连续匹配，与 grep 查找原文的结果相同
+  约谈 城关镇                两个词都要有；每个词按原文连续匹配，
+                             与 grep 查找原文的结果相同
   "安全生产 责任制"           引号（也可用 “ ”）内为一个短语，连同其中的空格
   约谈 OR 通报                任一
   隐患 -消防   隐患 NOT 消防  排除
@@ -47,7 +48,8 @@ SEARCH_HELP = """全文检索已归档公文。
 全角字母数字与半角相同，字母不分大小写：ＰＤＦ = PDF = pdf。
 
 \b
-文种名称既查正文，也查该文种的全部文件（名称取自本工作区 templates/ 的文种声明）：
+文种名称既查正文，也查该文种的全部文件
+（名称取自本工作区 templates/ 的文种声明）：
   约谈通知书   约谈纪要   通报   督查反馈意见   巡查评估报告
 
 \b
@@ -58,7 +60,8 @@ SEARCH_HELP = """全文检索已归档公文。
   例：docgen search 约谈 unit:城关镇 year:2021 --sort date
 
 \b
-排序：有检索词时按相关度（文号完全相同 > 标题含检索词 > 标题中成词 > 仅正文含有），
+排序：有检索词时按相关度
+（文号完全相同 > 标题含检索词 > 标题中成词 > 仅正文含有），
 同档内新文件在前；--sort date 全部按成文日期，新文件在前。
 """
 
@@ -73,20 +76,22 @@ SEARCH_HELP = """全文检索已归档公文。
 @click.option("--case", metavar="案卷号", help="只查该案卷的文件。")
 @click.option("--from", "date_from", metavar="日期", help="成文日期不早于，如 2021-01-01、2021-03 或 2021。")
 @click.option("--to", "date_to", metavar="日期", help="成文日期不晚于。")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="最多显示多少条。")
+@click.option("--limit", type=int, default=20, show_default=True, help="最多显示多少条。")
 @click.option("--sort", type=click.Choice(["relevance", "date", "newest"]), default=None,
               help="排序：relevance 相关度（有检索词时默认），date 成文日期、新文件在前（newest 同）。")
 @json_option
 @click.pass_context
 def search(ctx, query, type_, year, unit, number, case, date_from, date_to, limit, sort, as_json):
     from search.backend import search as run
-    from search.source import archive_source, declared_types
+    from search.source import TYPES_CACHE, archive_source, declared_types
     root = _root(ctx)
+    index_dir = _index_dir(root)
     tty = not as_json and sys.stdout.isatty()
     marks = ("\x1b[1;31m", "\x1b[0m") if tty else ("【", "】")
-    res = run(_index_dir(root), " ".join(query), type=type_, year=year, unit=unit, number=number,
+    res = run(index_dir, " ".join(query), type=type_, year=year, unit=unit, number=number,
               case=case, date_from=date_from, date_to=date_to, limit=limit, sort=sort, marks=marks,
-              types=declared_types(root), source=archive_source(root), notify=_notify)
+              types=declared_types(root, index_dir / TYPES_CACHE), source=archive_source(root),
+              notify=_notify)
     if as_json:
         emit_json(res.as_dict())
         return
