@@ -267,9 +267,10 @@ def banji_drawing(root):
     return None if box is None else next(a for a in box.iterancestors() if a.tag == qn("w:drawing"))
 
 
-def banji_on_own_page(root, blank_footer_rid: str) -> bool:
-    """Give the 版记 a section of its own, starting a new page whose footer is blank: a page
-    that carries only the 版记 has no page number (§7.5). Returns whether it was done."""
+def banji_on_own_page(root, blank_footer_rid: str, blank_pages: int = 0) -> bool:
+    """Give the 版记 a section of its own on a new page, after `blank_pages` empty pages (§7.4:
+    the 版记 lies on the last, even, side). Those pages carry no page number (§7.5): their
+    sections use the blank footer. Returns whether it was done."""
     from copy import deepcopy
 
     body = root.find(qn("w:body"))
@@ -278,15 +279,26 @@ def banji_on_own_page(root, blank_footer_rid: str) -> bool:
     if sect is None or drawing is None:
         return False
     anchor = next(a for a in drawing.iterancestors() if a.tag == qn("w:p"))
-    # The break closes the text's section, with the page numbers; one point high, so that it
-    # never pushes onto a page of its own.
-    brk = el("w:p")
-    ppr = child(brk, "w:pPr")
-    child(ppr, "w:spacing", w_line=gb.RULE_LINE, w_lineRule="exact")
-    ppr.append(deepcopy(sect))
-    anchor.addprevious(brk)
+    text_sect = deepcopy(sect)  # the text's section, with its page numbers, ends before the 版记
+    last = anchor.getprevious()
+    if last is not None and last.tag == qn("w:p") and last.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is None:
+        ppr = last.find(qn("w:pPr"))
+        if ppr is None:
+            ppr = el("w:pPr")
+            last.insert(0, ppr)
+        ppr.append(text_sect)  # after w:rPr, as the schema orders it (w:pPrChange is never set here)
+    else:  # after a table: a one-point paragraph closes the section without taking a line
+        brk = el("w:p")
+        ppr = child(brk, "w:pPr")
+        child(ppr, "w:spacing", w_line=gb.RULE_LINE, w_lineRule="exact")
+        ppr.append(text_sect)
+        anchor.addprevious(brk)
     for ref in sect.findall(qn("w:footerReference")):
         ref.set(qn("r:id"), blank_footer_rid)
     for node in sect.findall(qn("w:titlePg")):
         sect.remove(node)
+    for _ in range(blank_pages):
+        blank = el("w:p")
+        child(blank, "w:pPr").append(deepcopy(sect))
+        anchor.addprevious(blank)
     return True

@@ -70,6 +70,16 @@ def _environment() -> Environment:
     return env
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What typesetting decided from a PDF of the document, for the next rendering of it.
+
+    banji_blank_pages: None keeps the 版记 at the foot of the text's last page; a number puts
+    it on a page of its own after that many blank pages, so that it lies on an even page, the
+    last side of a double-sided print (§7.4)."""
+    banji_blank_pages: int | None = None
+
+
 class CompiledTemplate:
     """A docxtpl template read, patched and compiled once, rendered many times."""
 
@@ -93,9 +103,8 @@ class CompiledTemplate:
                 xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
                 self.templates[name] = env.from_string(xml)
 
-    def render(self, context: dict, banji_alone: bool = False) -> bytes:
-        """The .docx; banji_alone puts the 版记 on a page of its own without a page number
-        (for when it would land alone on the last page anyway)."""
+    def render(self, context: dict, layout: Layout = Layout()) -> bytes:
+        """The .docx, arranged as `layout` says (what typesetting found in an earlier PDF)."""
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             for name, data in self.parts.items():
@@ -107,17 +116,18 @@ class CompiledTemplate:
                         root = etree.fromstring(xml.encode("utf-8"))
                     except etree.XMLSyntaxError as exc:
                         raise DocgenError(f"模板 {self.path.name} 生成的 {name} 不是合法的 XML：{exc}") from None
-                    if name == "word/document.xml" and self._arrange(root, banji_alone):
+                    if name == "word/document.xml" and self._arrange(root, layout):
                         data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
                     else:
                         data = xml.encode("utf-8")
                 zf.writestr(name, data)
         return out.getvalue()
 
-    def _arrange(self, root, banji_alone: bool) -> bool:
+    def _arrange(self, root, layout: Layout) -> bool:
         """Layout fixes that need the rendered body; whether any changed it."""
         kept = keep_text_with_signature(root)
-        moved = bool(banji_alone and self.blank_footer and banji_on_own_page(root, self.blank_footer))
+        moved = bool(layout.banji_blank_pages is not None and self.blank_footer
+                     and banji_on_own_page(root, self.blank_footer, layout.banji_blank_pages))
         return kept or moved
 
 
@@ -174,10 +184,10 @@ class Renderer:
             "attachment_lines": gb.attachment_lines(attachments),
         }
 
-    def render_bytes(self, doc: Document, number: str | None = None, *, banji_alone: bool = False) -> bytes:
+    def render_bytes(self, doc: Document, number: str | None = None, *, layout: Layout = Layout()) -> bytes:
         context = self.context(doc, number)
         try:
-            return self.template(doc).render(context, banji_alone)
+            return self.template(doc).render(context, layout)
         except UndefinedError as exc:
             name = _undefined_name(exc)
             field = doc.type.fields.get(name)
@@ -192,17 +202,25 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
             timeout: float = 180) -> list[Path]:
     """PDFs of rendered documents whose .docx are written, beside them or in out_dir.
 
-    Where a 版记 came out alone on the last page, the .docx is rendered again with the 版记
-    in a section of its own, on a page without a number (§7.5), and converted again."""
+    Some of the standard's rules can only be checked on the typeset pages: each PDF is read
+    back, and where it shows a different `Layout` is needed (the 版记 on an odd page, or alone
+    on a numbered page), the .docx is rendered again so arranged and converted again, until
+    the pages agree (a re-arrangement seldom moves the text, so one round nearly always does)."""
     from docgen.pdf import convert
 
     pdfs = convert([r.docx for r in rendered], out_dir, timeout=timeout)
-    alone = [i for i, (r, pdf) in enumerate(zip(rendered, pdfs)) if banji_alone(pdf, r.docx.read_bytes())]
-    for i in alone:
-        r = rendered[i]
-        atomic_write(r.docx, renderer.render_bytes(r.document, r.number or None, banji_alone=True))
-    if alone:
-        for i, pdf in zip(alone, convert([rendered[i].docx for i in alone], out_dir, timeout=timeout)):
+    layouts = [Layout()] * len(rendered)
+    for _ in range(3):
+        redo = []
+        for i, (r, pdf) in enumerate(zip(rendered, pdfs)):
+            wanted = layout_for(pdf, r.docx.read_bytes())
+            if wanted != layouts[i]:
+                layouts[i] = wanted
+                atomic_write(r.docx, renderer.render_bytes(r.document, r.number or None, layout=wanted))
+                redo.append(i)
+        if not redo:
+            break
+        for i, pdf in zip(redo, convert([rendered[i].docx for i in redo], out_dir, timeout=timeout)):
             pdfs[i] = pdf
     return pdfs
 
@@ -210,21 +228,27 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
 _PAGE_NUMBER = re.compile(r"[—–-]\s*\d+\s*[—–-]")
 
 
-def banji_alone(pdf: Path, docx: bytes) -> bool:
-    """Whether the last page of the PDF carries nothing but the 版记 and a page number."""
+def layout_for(pdf: Path, docx: bytes) -> Layout:
+    """The layout a document needs, judged from a PDF of it (in whatever layout it was made):
+    the 版记 shares the text's last page only if that page is even; otherwise it goes on the
+    next even page, after a blank page if the text ends on an even page (§7.4)."""
+    from collections import Counter
+
     from pypdf import PdfReader
 
     with zipfile.ZipFile(io.BytesIO(docx)) as zf:
         root = etree.fromstring(zf.read("word/document.xml"))
     drawing = banji_drawing(root)
-    if drawing is None:
-        return False
-    expected = re.sub(r"\s+", "", "".join(t.text or "" for t in drawing.iter(f"{{{W_NS}}}t")))
-    pages = PdfReader(pdf).pages
-    if len(pages) < 2 or not expected:
-        return False
-    found = re.sub(r"\s+", "", _PAGE_NUMBER.sub("", pages[-1].extract_text()))
-    return sorted(found) == sorted(expected)  # the text box may come out in either order
+    banji = Counter(re.sub(r"\s+", "", "".join(t.text or "" for t in drawing.iter(f"{{{W_NS}}}t")))) \
+        if drawing is not None else Counter()
+    if not banji:
+        return Layout()
+    pages = [Counter(re.sub(r"\s+", "", _PAGE_NUMBER.sub("", p.extract_text()))) for p in PdfReader(pdf).pages]
+    # the 版记's page: its text is part of the 版记's (the text box may come out in any order)
+    text_end = max((i for i, page in enumerate(pages, 1) if page and not page <= banji), default=1)
+    if text_end == len(pages):  # the 版记 shares the text's last page
+        return Layout() if text_end % 2 == 0 else Layout(0)
+    return Layout(0 if text_end % 2 else 1)
 
 
 def _for_template(value):
