@@ -17,8 +17,9 @@ from docx.enum.text import WD_BREAK
 from docx.oxml import parse_xml
 
 from docgen import gbt9704 as gb
-from docgen.ooxml import BANJI_BOX, add_blank_footer, border, bottom_box, child, el, exact_spacing, indent_chars, \
-    fixed_widths, page_field_runs, paragraph_style, ruled_paragraph, run_fonts, run_size
+from docgen.ooxml import BANJI_BOX, DRAWING_NS, add_blank_footer, anchored, border, bottom_box, child, el, \
+    exact_spacing, filled_rect, fixed_widths, indent_chars, page_field_runs, paragraph_style, ruled_paragraph, \
+    run_fonts, run_size, text_box
 
 LINE = gb.LINE_PITCH
 BANJI_PT = gb.BANJI_PT
@@ -29,13 +30,13 @@ STYLES = {
     "CopyNumber": ("份号", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="left")),
     "Marking": ("密级和紧急程度", dict(font=gb.FONT_HEI, size_pt=gb.BODY_PT, align="left")),
     "Mark": ("发文机关标志", dict(font=gb.FONT_TITLE, size_pt=36, align="center", color=gb.RED,
-                            spacing=dict(before=gb.mm(35), line=gb.MARK_LINE))),
+                            spacing=dict(before=gb.mm(35), line=gb.MARK_LINE), grid=False)),
     "LetterMark": ("信函机关标志", dict(font=gb.FONT_TITLE, size_pt=36, align="center", color=gb.RED,
-                                  spacing=dict(line=gb.MARK_LINE), indent=dict(left=0, right=0))),
+                                  spacing=dict(line=gb.MARK_LINE), indent=dict(left=0, right=0), grid=False)),
     "DocNumber": ("发文字号", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="center",
                                spacing=dict(before=2 * LINE))),
     "DocTitle": ("公文标题", dict(font=gb.FONT_TITLE, size_pt=gb.SIZES["二号"], align="center",
-                              spacing=dict(before=2 * LINE, after=LINE), keep_next=True)),
+                              spacing=dict(before=2 * LINE, after=LINE), keep_next=True, grid=False)),
     "Recipients": ("主送机关", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="both")),
     "Body": ("公文正文", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(first=2))),
     "Heading1GB": ("一级标题", dict(font=gb.HEADING_FONTS[1], size_pt=gb.BODY_PT, indent=dict(first=2),
@@ -43,25 +44,26 @@ STYLES = {
     "Heading2GB": ("二级标题", dict(font=gb.HEADING_FONTS[2], size_pt=gb.BODY_PT, indent=dict(first=2),
                                 keep_next=True)),
     "AttachNote": ("附件说明", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, spacing=dict(before=LINE),
-                                indent=dict(left=5, hanging=3))),
-    "AttachMore": ("附件说明续行", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(left=5))),
+                                indent=dict(left=5, hanging=3), keep_next=True)),
+    "AttachMore": ("附件说明续行", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(left=5),
+                                  keep_next=True)),
     # the name keeps with the date under it
     "Signature": ("发文机关署名", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="right", keep_next=True)),
     "SignDate": ("成文日期", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="right")),
     "Annotation": ("附注", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(first=2))),
     "AttachLabel": ("附件标识", dict(font=gb.FONT_HEI, size_pt=gb.BODY_PT, align="left")),
     "AttachTitle": ("附件标题", dict(font=gb.FONT_TITLE, size_pt=gb.SIZES["二号"], align="center",
-                                spacing=dict(before=LINE, after=LINE))),
+                                spacing=dict(before=LINE, after=LINE), grid=False)),
     "ListLabel": ("出席列席", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(left=5, hanging=3))),
     "Banji": ("版记", dict(font=gb.FONT_BODY, size_pt=BANJI_PT, align="left",
-                         spacing=dict(line=gb.BANJI_LINE), indent=dict(left=1, right=1))),
+                         spacing=dict(line=gb.BANJI_LINE), indent=dict(left=1, right=1), grid=False)),
     # 抄送: wrapped lines align with the first office name, after "抄送：".
     "BanjiCc": ("版记抄送", dict(font=gb.FONT_BODY, size_pt=BANJI_PT, align="left",
-                             spacing=dict(line=gb.BANJI_LINE), indent=dict(left=4, right=1, hanging=3))),
+                             spacing=dict(line=gb.BANJI_LINE), indent=dict(left=4, right=1, hanging=3), grid=False)),
     "TableText": ("表格文字", dict(font=gb.FONT_BODY, size_pt=TABLE_PT, align="center",
-                               spacing=dict(line=round(TABLE_PT * 20 * 1.25)))),
+                               spacing=dict(line=round(TABLE_PT * 20 * 1.25)), grid=False)),
     "PageNumber": ("页码", dict(font=gb.FONT_SONG, size_pt=gb.SIZES["四号"], align="right",
-                              spacing=dict(line=gb.PAGE_NUMBER_LINE))),
+                              spacing=dict(line=gb.PAGE_NUMBER_LINE), grid=False)),
 }
 
 
@@ -81,7 +83,10 @@ class Builder:
         child(rpr, "w:spacing", w_val=gb.CHAR_CONDENSE)
         run_size(rpr, gb.BODY_PT)
         child(rpr, "w:lang", w_val="en-US", w_eastAsia="zh-CN")
-        exact_spacing(normal.element.get_or_add_pPr())
+        ppr = normal.element.get_or_add_pPr()
+        # 撑满版心: every page the text runs past holds 22 lines, so no widow or orphan control
+        child(ppr, "w:widowControl", w_val=0)
+        exact_spacing(ppr)
         for style_id, (name, settings) in STYLES.items():
             paragraph_style(doc, style_id, name, **settings)
         doc.core_properties.title = "{{ title | replace('\\n', '') }}"
@@ -275,31 +280,39 @@ class Builder:
                        + ruled_paragraph(printer, "Banji", bottom=thick, right_tab=tab) + tag("else")
                        + ruled_paragraph(printer, "Banji", top=thick, bottom=thick, right_tab=tab)
                        + tag("endif"))
-        else:  # 信函格式 has no 印发 line (§10.1)
-            content = tag("if cc_text") + ruled_paragraph(cc, "BanjiCc", top=thick, bottom=thick) + tag("endif")
+        else:  # 信函格式: no 印发 line and no rules (§10.1)
+            content = tag("if cc_text") + ruled_paragraph(cc, "BanjiCc") + tag("endif")
         # sized and placed at render time, when the number of 抄送 lines is known
         box = bottom_box(content, gb.TEXT_WIDTH, BANJI_BOX, height="{{ banji_box(cc_text, %s).height }}" % printed,
                          top="{{ banji_box(cc_text, %s).top }}" % printed)
         self.doc.element.body.sectPr.addprevious(parse_xml(box))
 
-    def letter_frame(self):
-        """信函格式 (§10.1) first page: red office name 30 mm from the top over a thick-thin
-        double rule, a thin-thick rule 20 mm above the foot, no page number."""
+    def letter_head(self):
+        """信函格式 (§10.1) first page: the red office name 30 mm from the top over a thick-thin
+        double rule, a thin-thick double rule 20 mm above the foot, the 发文字号 7/8 of a
+        character under the first rule and flush right, no page number. The mark and rules are
+        drawn at their places on the page (from `letter`, which depends on the mark's size),
+        anchored to the number's paragraph: LibreOffice misplaces text boxes in headers."""
         section = self.doc.sections[0]
-        section.different_first_page_header_footer = True
-        child(section._sectPr, "w:pgMar", w_header=gb.mm(30) - gb.mm(2), w_footer=gb.mm(20))
-        head = section.first_page_header.paragraphs[0]
-        head.style = self.style("LetterMark")
-        head.add_run("{{r mark }}")
-        self.rule_below(head, style="thickThinSmallGap", eighths=24, space_pt=11, width_mm=170)
-        foot = section.first_page_footer.paragraphs[0]
-        foot.style = self.style("Normal")
-        ppr = foot._p.get_or_add_pPr()
-        bdr = el("w:pBdr")
-        bdr.append(border("w:top", "thinThickSmallGap", 24, gb.RED, 0))
-        self._insert_before_spacing(ppr, bdr)
-        overhang = gb.mm((170 - gb.TEXT_WIDTH / gb.MM) / 2)
-        child(ppr, "w:ind", w_left=-overhang, w_right=-overhang)
+        section.different_first_page_header_footer = True  # its footer stays empty
+        mark = ('<w:p><w:pPr><w:pStyle w:val="LetterMark"/>'
+                '<w:spacing w:before="0" w:after="0" w:line="{{ letter.mark_line }}" w:lineRule="exact"/></w:pPr>'
+                '<w:r><w:t>{{r mark }}</w:t></w:r></w:p>')
+        width, length = gb.TEXT_WIDTH * 635, gb.mm(gb.LETTER_RULE_LENGTH) * 635  # EMU
+        drawings = [anchored(text_box(mark, width, "{{ letter.mark_line * 635 }}"), name="信函机关标志",
+                             shape_id=4001, cx=width, cy="{{ letter.mark_line * 635 }}",
+                             y="{{ letter.mark_top * 635 }}")]
+        for i in range(4):
+            height = "{{ letter.rules[%d][1] * 635 }}" % i
+            drawings.append(anchored(filled_rect(length, height, gb.RED), name=f"信函红色双线{i + 1}",
+                                     shape_id=4002 + i, x=(gb.PAGE_WIDTH * 635 - length) // 2, cx=length,
+                                     cy=height, y="{{ letter.rules[%d][0] * 635 }}" % i))
+        p = self.para("{{ number }}", "DocNumber")
+        ppr = p._p.get_or_add_pPr()
+        child(ppr, "w:spacing", w_before="{{ letter.number_before }}")
+        child(ppr, "w:jc", w_val="right")
+        for run in drawings:
+            p._p.append(parse_xml(run.replace("<w:r>", f"<w:r {DRAWING_NS}>", 1)))
 
     def save(self, path: Path):
         self.doc.save(str(path))
@@ -350,9 +363,7 @@ def memorandum(b: Builder):
 
 
 def feedback(b: Builder):
-    b.letter_frame()
-    p = b.para("{{ number }}", "DocNumber")
-    child(p._p.get_or_add_pPr(), "w:jc", w_val="right")
+    b.letter_head()
     b.title(); b.recipients()
     b.text("根据《石泉县安全生产综合监管十项制度》四、安全生产综合监管督查制度的规定，{{ team }}于"
            "{{ start }}至{{ end }}对你单位{{ subject }}进行了督查。现将督查意见反馈如下：")

@@ -116,7 +116,8 @@ def text_width_em(text: str) -> float:
 
 
 def banji_height(cc_text: str, printed: bool = True) -> int:
-    """Height in twips of the 版记 (§7.4): its rules, the 抄送 lines and the 印发 line.
+    """Height in twips of the 版记 (§7.4): its rules, the 抄送 lines and the 印发 line; a
+    letter's (printed=False) has neither rules nor 印发 line (§10.1).
 
     The 抄送 is one character in from each side and its wrapped lines align after 抄送：
     (four characters in); one character a line is left for line-breaking rules, so the
@@ -126,7 +127,7 @@ def banji_height(cc_text: str, printed: bool = True) -> int:
     if cc_text:
         rest = text_width_em(f"抄送：{cc_text}。") - (per_em - 3)
         lines += 1 + max(0, math.ceil(rest / (per_em - 6)))
-    rules = lines + 1 if lines else 0
+    rules = lines + 1 if lines and printed else 0
     # a millimetre to spare: too high a box only leaves blank space above the 版记
     return lines * BANJI_LINE + rules * RULE_PARAGRAPH + mm(1)
 
@@ -138,23 +139,68 @@ def mark_size_pt(mark: str) -> float:
     return min(SIZES["初号"], round(fit * 2) / 2)
 
 
-# The largest mark's line, for the template's style (the letter format's header keeps it).
+# The largest mark's line, for the template's style (a placed mark sets its own).
 MARK_LINE = mm(15)
-# Where the mark's ink lies in an exact line, in ems from the line's top (the 小标宋 stand-in,
-# measured in LibreOffice's PDF at 28 and 42 pt): it starts 0.62 em down and ends 1.52 em down.
-MARK_INK_TOP_EM, MARK_INK_BOTTOM_EM = 0.62, 1.52
+# Where the mark's ink lies in an exact line 1.52 em high off the line grid, in ems from the
+# line's top (the 小标宋 stand-in, measured in LibreOffice's PDFs at 28, 32.5 and 42 pt): it
+# starts 0.37 em down and ends 1.30 em down.
+MARK_LINE_EM, MARK_INK_TOP_EM, MARK_INK_BOTTOM_EM = 1.52, 0.37, 1.30
+# Where 3号 body type lies in a line of the grid: its em box starts 2.73 mm under the line's
+# top (the 仿宋 stand-in, measured likewise).
+BODY_EM_TOP = mm(2.73)
 
 
 def mark_spacing(size_pt: float, lines_above: int = 0) -> tuple[int, int]:
     """(space before, exact line height) of the mark's paragraph, so that its ink starts
     35 mm under the text block's top (§7.2.5) below `lines_above` lines of 份号, 密级 and
-    紧急程度, and the line ends where the ink does (the 发文字号 is two lines under it).
+    紧急程度.
 
     All three lines leave too little room: the mark then starts right under them, up to
     about 2 mm (28 pt) to 5 mm (42 pt) lower than 35 mm."""
     em = size_pt * 20
     before = mm(35) - MARK_INK_TOP_EM * em - lines_above * LINE_PITCH
-    return max(0, round(before)), round(MARK_INK_BOTTOM_EM * em)
+    return max(0, round(before)), round(MARK_LINE_EM * em)
+
+
+# §7.2.6: the red rule 4 mm under the 发文字号, drawn as the number paragraph's bottom border,
+# which LibreOffice and Word draw `space` points under the paragraph's last line.
+RULE_UNDER_NUMBER = mm(4)
+RED_RULE_PT = 1  # the rule's weight; the standard does not give one
+
+
+def number_rule_space_pt() -> int:
+    """Points between the 发文字号's line and its red rule, so the rule lies 4 mm under the
+    number's characters (their em box)."""
+    below_type = LINE_PITCH - BODY_EM_TOP - BODY_PT * 20
+    return max(0, round((RULE_UNDER_NUMBER - below_type) / 20))
+
+
+# §10.1 信函格式. Lengths in mm from the page's edges; the rules' weights are docgen's (the
+# standard gives none): a double rule is a thick line, a gap and a thin line.
+LETTER_MARK_TOP = 30
+LETTER_RULE_LENGTH = 170
+LETTER_RULE_UNDER_MARK = 4
+LETTER_RULE_ABOVE_FOOT = 20
+LETTER_RULE_THICK, LETTER_RULE_GAP, LETTER_RULE_THIN = 0.8, 0.5, 0.3
+LETTER_NUMBER_UNDER_RULE = 7 / 8 * BODY_PT * 20  # twips: 7/8 of a 3号 character's height
+
+
+def letter_frame(mark_pt: float) -> dict:
+    """Where the parts of a letter's first page go (§10.1), for a mark of `mark_pt` points:
+    the mark's line (top, height in twips from the page's top), the four red lines of the two
+    double rules (top, height in twips: thick over thin under the mark, thin over thick 20 mm
+    above the foot) and the space before the 发文字号, 7/8 of a 3号 character under the first
+    double rule, as the first line of the text block."""
+    em = mark_pt * 20
+    mark_top = mm(LETTER_MARK_TOP) - MARK_INK_TOP_EM * em
+    upper = mark_top + MARK_INK_BOTTOM_EM * em + mm(LETTER_RULE_UNDER_MARK)
+    thick, gap, thin = mm(LETTER_RULE_THICK), mm(LETTER_RULE_GAP), mm(LETTER_RULE_THIN)
+    lower = PAGE_HEIGHT - mm(LETTER_RULE_ABOVE_FOOT) - (thick + gap + thin)
+    rules = [(upper, thick), (upper + thick + gap, thin), (lower, thin), (lower + thin + gap, thick)]
+    number_top = upper + thick + gap + thin + LETTER_NUMBER_UNDER_RULE
+    return {"mark_top": round(mark_top), "mark_line": round(MARK_LINE_EM * em),
+            "rules": [(round(top), round(height)) for top, height in rules],
+            "number_before": max(0, round(number_top - MARGIN_TOP - BODY_EM_TOP))}
 
 
 def copy_number(value: str) -> str:

@@ -27,8 +27,8 @@ from docgen.casefile import Document
 from docgen.doctypes import flatten_body
 from docgen.errors import DocgenError, Problem
 from docgen.fsio import atomic_write
-from docgen.ooxml import (BLANK_FOOTER, W_NS, banji_drawing, banji_on_own_page, keep_text_with_signature,
-                          raw_paragraph)
+from docgen.ooxml import (BLANK_FOOTER, W_NS, banji_drawing, banji_on_own_page, break_before_tail, paragraph_text,
+                          raw_paragraph, signature_paragraphs)
 
 _PART_RE = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 CORE = "docProps/core.xml"
@@ -78,6 +78,9 @@ class Layout:
     it on a page of its own after that many blank pages, so that it lies on an even page, the
     last side of a double-sided print (§7.4)."""
     banji_blank_pages: int | None = None
+    # carry: how many characters at the end of the text's last paragraph start a new page, so
+    # that the signature never opens a page without text above it (§7.3.5); 0 for none.
+    carry: int = 0
 
 
 class CompiledTemplate:
@@ -125,10 +128,12 @@ class CompiledTemplate:
 
     def _arrange(self, root, layout: Layout) -> bool:
         """Layout fixes that need the rendered body; whether any changed it."""
-        kept = keep_text_with_signature(root)
+        found = signature_paragraphs(root) if layout.carry else None
+        if found and found[0] is not None:
+            break_before_tail(found[0], layout.carry)
         moved = bool(layout.banji_blank_pages is not None and self.blank_footer
                      and banji_on_own_page(root, self.blank_footer, layout.banji_blank_pages))
-        return kept or moved
+        return bool(found) or moved
 
 
 @dataclass
@@ -175,6 +180,7 @@ class Renderer:
             "number": number,
             # in a letter's header (a run) and in the 文件格式 body (a placed paragraph)
             "mark": RichText(mark, size=round(mark_pt * 2)),
+            "letter": gb.letter_frame(mark_pt),
             **markings,
             "mark_paragraph": Markup(raw_paragraph(mark, "Mark", size_pt=mark_pt, **dict(zip(
                 ("before", "line"), gb.mark_spacing(mark_pt, sum(map(bool, markings.values()))))))),
@@ -203,9 +209,9 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
     """PDFs of rendered documents whose .docx are written, beside them or in out_dir.
 
     Some of the standard's rules can only be checked on the typeset pages: each PDF is read
-    back, and where it shows a different `Layout` is needed (the 版记 on an odd page, or alone
-    on a numbered page), the .docx is rendered again so arranged and converted again, until
-    the pages agree (a re-arrangement seldom moves the text, so one round nearly always does)."""
+    back, and where it shows that another `Layout` is needed (the signature opening a page,
+    the 版记 on an odd page or alone on a numbered one), the .docx is rendered again so
+    arranged and converted again, until the pages agree (one round nearly always does)."""
     from docgen.pdf import convert
 
     pdfs = convert([r.docx for r in rendered], out_dir, timeout=timeout)
@@ -213,7 +219,7 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
     for _ in range(3):
         redo = []
         for i, (r, pdf) in enumerate(zip(rendered, pdfs)):
-            wanted = layout_for(pdf, r.docx.read_bytes())
+            wanted = layout_for(pdf, r.docx.read_bytes(), layouts[i])
             if wanted != layouts[i]:
                 layouts[i] = wanted
                 atomic_write(r.docx, renderer.render_bytes(r.document, r.number or None, layout=wanted))
@@ -226,29 +232,60 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
 
 
 _PAGE_NUMBER = re.compile(r"[—–-]\s*\d+\s*[—–-]")
+# Lines of text that go with the signature when it would open a page (§7.3.5)
+CARRIED_LINES = 2
 
 
-def layout_for(pdf: Path, docx: bytes) -> Layout:
-    """The layout a document needs, judged from a PDF of it (in whatever layout it was made):
-    the 版记 shares the text's last page only if that page is even; otherwise it goes on the
-    next even page, after a blank page if the text ends on an even page (§7.4)."""
-    from collections import Counter
-
+def layout_for(pdf: Path, docx: bytes, current: Layout = Layout()) -> Layout:
+    """The layout a document needs, judged from a PDF of it made with the `current` one."""
     from pypdf import PdfReader
 
     with zipfile.ZipFile(io.BytesIO(docx)) as zf:
         root = etree.fromstring(zf.read("word/document.xml"))
+    pages = [_PAGE_NUMBER.sub("", page.extract_text()) for page in PdfReader(pdf).pages]
+    return Layout(_banji_blank_pages(root, pages), _carry(root, pages, current.carry))
+
+
+def _banji_blank_pages(root, pages: list[str]) -> int | None:
+    """The 版记 shares the text's last page only if that page is even; otherwise it goes on
+    the next even page, after a blank page if the text ends on an even page (§7.4)."""
+    from collections import Counter
+
     drawing = banji_drawing(root)
-    banji = Counter(re.sub(r"\s+", "", "".join(t.text or "" for t in drawing.iter(f"{{{W_NS}}}t")))) \
+    banji = Counter(_bare("".join(t.text or "" for t in drawing.iter(f"{{{W_NS}}}t")))) \
         if drawing is not None else Counter()
     if not banji:
-        return Layout()
-    pages = [Counter(re.sub(r"\s+", "", _PAGE_NUMBER.sub("", p.extract_text()))) for p in PdfReader(pdf).pages]
-    # the 版记's page: its text is part of the 版记's (the text box may come out in any order)
-    text_end = max((i for i, page in enumerate(pages, 1) if page and not page <= banji), default=1)
+        return None
+    counted = [Counter(_bare(page)) for page in pages]
+    # a page holding only the 版记 has only its characters (the text box comes out in any order)
+    text_end = max((i for i, page in enumerate(counted, 1) if page and not page <= banji), default=1)
     if text_end == len(pages):  # the 版记 shares the text's last page
-        return Layout() if text_end % 2 == 0 else Layout(0)
-    return Layout(0 if text_end % 2 else 1)
+        return None if text_end % 2 == 0 else 0
+    return 0 if text_end % 2 else 1
+
+
+def _carry(root, pages: list[str], current: int) -> int:
+    """Characters of the last paragraph to carry onto the signature's page: none while some
+    text stands above the signature on its page; else those of the last lines before it."""
+    found = signature_paragraphs(root)
+    if not found or found[0] is None:
+        return current
+    last, attach, name = found
+    signer = _bare(paragraph_text(name))
+    lines = [[_bare(ln) for ln in page.splitlines() if ln.strip()] for page in pages]
+    at = max((i for i, page in enumerate(lines) if signer in page), default=0)
+    above = lines[at][:lines[at].index(signer)] if at else ["-"]
+    if len("".join(above)) > len("".join(_bare(paragraph_text(p)) for p in attach)):
+        return current
+    # The text ended at the foot of the page before: carry its last lines over.
+    text = paragraph_text(last)
+    tail = lines[at - 1][-CARRIED_LINES:]
+    start = text.rfind(tail[0][:6]) if tail else -1
+    return len(text) - start if start >= 0 else len(text)
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def _for_template(value):
