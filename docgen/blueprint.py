@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from docx import Document
-from docx.enum.text import WD_BREAK
 from docx.oxml import parse_xml
 
 from docgen import gbt9704 as gb
@@ -51,7 +50,8 @@ STYLES = {
     "Signature": ("发文机关署名", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="right", keep_next=True)),
     "SignDate": ("成文日期", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="right")),
     "Annotation": ("附注", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(first=2))),
-    "AttachLabel": ("附件标识", dict(font=gb.FONT_HEI, size_pt=gb.BODY_PT, align="left")),
+    # 附件 starts a page (§7.3.6)
+    "AttachLabel": ("附件标识", dict(font=gb.FONT_HEI, size_pt=gb.BODY_PT, align="left", new_page=True)),
     "AttachTitle": ("附件标题", dict(font=gb.FONT_TITLE, size_pt=gb.SIZES["二号"], align="center",
                                 spacing=dict(before=LINE, after=LINE), grid=False)),
     "ListLabel": ("出席列席", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(left=5, hanging=3))),
@@ -137,23 +137,11 @@ class Builder:
         """A paragraph holding only a docxtpl paragraph tag ({%p ... %}); it vanishes on render."""
         return self.para("{%p " + statement + " %}", "Normal")
 
-    def rule_below(self, p, *, style="single", eighths=8, space_pt=11, width_mm=None):
-        """A red rule under a paragraph (§7.2.6, §10.1) as its bottom border."""
+    def rule_below(self, p):
+        """The red rule as wide as the text block, 4 mm under the 发文字号 (§7.2.6): the
+        paragraph's bottom border, so it must have no indents."""
         ppr = p._p.get_or_add_pPr()
-        bdr = el("w:pBdr")
-        bdr.append(border("w:bottom", style, eighths, gb.RED, space_pt))
-        self._insert_before_spacing(ppr, bdr)
-        if width_mm:
-            overhang = (width_mm - gb.TEXT_WIDTH / gb.MM) / 2
-            child(ppr, "w:ind", w_left=-gb.mm(overhang), w_right=-gb.mm(overhang))
-
-    @staticmethod
-    def _insert_before_spacing(ppr, node):
-        spacing = ppr.find("{%s}spacing" % "http://schemas.openxmlformats.org/wordprocessingml/2006/main")
-        if spacing is not None:
-            spacing.addprevious(node)
-        else:
-            ppr.append(node)
+        child(ppr, "w:pBdr").append(border("w:bottom", "single", gb.RED_RULE_PT * 8, gb.RED, gb.number_rule_space_pt()))
 
     # ------------------------------------------------------------ blocks
     def mark(self):
@@ -170,14 +158,14 @@ class Builder:
         self.rule_below(p)
 
     def number_with_signer(self):
-        """上行文: 发文字号 left one character in, 签发人 right one character in, one line."""
-        p = self.para(style="DocNumber", runs=[("{{ number }}", gb.FONT_BODY), ("\t签发人：", gb.FONT_BODY),
-                                               ("{{ signer }}", gb.FONT_KAI)])
+        """上行文 (§7.2.4, §7.2.7): 发文字号 left and 签发人 right, each one character in, on one
+        line; tab stops rather than indents, so that the rule under it spans the text block."""
+        char = gb.BODY_PT * 20
+        p = self.para(style="DocNumber", runs=[("\t{{ number }}\t签发人：", gb.FONT_BODY), ("{{ signer }}", gb.FONT_KAI)])
         ppr = p._p.get_or_add_pPr()
-        tabs = el("w:tabs")
-        tabs.append(el("w:tab", w_val="right", w_pos=gb.TEXT_WIDTH - 2 * gb.BODY_PT * 20))
-        ppr.insert(1, tabs)
-        indent_chars(ppr, left=1, right=1)
+        tabs = child(ppr, "w:tabs")
+        tabs.append(el("w:tab", w_val="left", w_pos=char))
+        tabs.append(el("w:tab", w_val="right", w_pos=gb.TEXT_WIDTH - char))
         child(ppr, "w:jc", w_val="left")
         self.rule_below(p)
 
@@ -240,9 +228,6 @@ class Builder:
         self.tag(f"if {expr} is defined")
         self.para(style="ListLabel", runs=[(f"{label}：", gb.FONT_HEI), ("{{ %s | join('，') }}" % expr, gb.FONT_BODY)])
         self.tag("endif")
-
-    def page_break(self):
-        self.doc.add_paragraph(style=self.style("Normal")).add_run().add_break(WD_BREAK.PAGE)
 
     def table(self, headers: list[str], cells: list[str], rows_expr: str, widths_mm: list[float]):
         """A ruled table: a header row repeated on each page, then one row per item of rows_expr;
@@ -412,7 +397,6 @@ def bulletin(b: Builder):
     b.outline("body", 1)
     b.attachment_note(); b.signature(); b.annotation()
     b.tag("if hazards is defined")
-    b.page_break()
     b.para("附件", "AttachLabel")
     b.para("{{ attachments[0] if attachments is defined else '事故隐患清单' }}", "AttachTitle")
     b.table(["序号", "单位", "所在镇（园区）", "问题隐患", "整改要求", "整改时限", "整改情况"],

@@ -213,17 +213,44 @@ def security_line(security: str, term: str | None = None) -> str:
     return f"{security}★{term}" if term else security
 
 
-def signature_indents(name_em: float, date_em: float) -> tuple[float, float]:
-    """Right indents in characters of the unsealed 发文机关署名 and 成文日期 (§7.3.5.2).
+# One character of body type as set: its advance less the condensing (the grid's character).
+CHAR = BODY_PT * 20 + CHAR_CONDENSE
 
-    The name sits two characters in from the right; the date starts two characters right of
-    the name's first character. A date longer than that keeps two characters from the right
-    edge and pushes the name left instead.
-    """
-    date_right = name_em - date_em
-    if date_right >= 2:
-        return 2.0, date_right
-    return date_em + 4 - name_em, 2.0
+
+# Space LibreOffice puts between Chinese and Latin letters or digits (its Asian-Latin
+# autospace, which it applies whatever w:autoSpaceDE says), in ems: measured 3.45 pt at 3号.
+AUTOSPACE_EM = 0.216
+
+
+def text_width(text: str, size_pt: float = BODY_PT) -> int:
+    """Advance width in twips of a line of text as set: CJK and full-width characters one em,
+    ASCII (Times New Roman digits, half an em) half, each less the body's condensing, and the
+    autospace wherever Chinese meets a Latin letter or digit."""
+    em = size_pt * 20
+    width = sum(em * (0.5 if ord(ch) < 0x2E80 else 1) + CHAR_CONDENSE for ch in text)
+    cjk = [ch.isascii() and ch.isalnum() or (None if ch.isascii() else False) for ch in text]
+    width += AUTOSPACE_EM * em * sum(a is not None and b is not None and a != b for a, b in zip(cjk, cjk[1:]))
+    return round(width)
+
+
+# §7.3.5.1: a sealed document leaves room above the 署名 for the seal, which presses on the
+# name and the date from within a line under the text: the name stands three lines under it.
+SEAL_LINES = 3
+
+
+def signature_indents(name_width: int, date_width: int, sealed: bool = False) -> tuple[int, int]:
+    """Right indents in twips of the 发文机关署名 and the 成文日期 (§7.3.5), from their widths.
+
+    Sealed: the date four characters in from the right, the name centred on it. Unsealed: the
+    name two characters in from the right and the date starting two characters right of the
+    name's first character; a date longer than that keeps two characters from the right edge
+    and pushes the name left instead."""
+    if sealed:
+        return round(4 * CHAR + (date_width - name_width) / 2), 4 * CHAR
+    date_right = name_width - date_width
+    if date_right >= 2 * CHAR:
+        return 2 * CHAR, date_right
+    return 4 * CHAR + date_width - name_width, 2 * CHAR
 
 
 def attachment_lines(names: list[str]) -> list[str]:

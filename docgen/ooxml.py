@@ -102,7 +102,7 @@ def exact_spacing(ppr, line: int = gb.LINE_PITCH, before: int = 0, after: int = 
 def paragraph_style(document, style_id: str, name: str, *, font: str, size_pt: float,
                     align: str = "both", color: str | None = None, bold: bool = False,
                     spacing: dict | None = None, indent: dict | None = None,
-                    keep_next: bool = False, grid: bool = True):
+                    keep_next: bool = False, grid: bool = True, new_page: bool = False):
     """A named paragraph style carrying one GB/T 9704 element's type and placement. Off the
     line grid (grid=False) a line is exactly as high as its spacing says, wherever it is."""
     style = document.styles.add_style(style_id, WD_STYLE_TYPE.PARAGRAPH)
@@ -112,6 +112,8 @@ def paragraph_style(document, style_id: str, name: str, *, font: str, size_pt: f
     ppr = style.element.get_or_add_pPr()
     if keep_next:
         child(ppr, "w:keepNext")
+    if new_page:
+        child(ppr, "w:pageBreakBefore")
     if not grid:
         child(ppr, "w:snapToGrid", w_val=0)
     exact_spacing(ppr, **(spacing or {}))
@@ -156,7 +158,7 @@ def _instr(code: str):
     return node
 
 
-def raw_paragraph(text: str, style_id: str, *, right_chars: float | None = None,
+def raw_paragraph(text: str, style_id: str, *, right: int | None = None,
                   before: int | None = None, line: int | None = None,
                   size_pt: float | None = None) -> str:
     """One paragraph as an XML string, for values whose placement depends on their length
@@ -166,9 +168,8 @@ def raw_paragraph(text: str, style_id: str, *, right_chars: float | None = None,
     if before is not None or line is not None:
         ppr += ("<w:spacing" + (f' w:before="{before}"' if before is not None else "")
                 + (f' w:line="{line}" w:lineRule="exact"' if line is not None else "") + "/>")
-    if right_chars is not None:
-        twips = round(right_chars * gb.BODY_PT * 20)
-        ppr += f'<w:ind w:right="{twips}" w:rightChars="{round(right_chars * 100)}"/>'
+    if right is not None:  # twips, not characters: Word would measure those in its own way
+        ppr += f'<w:ind w:right="{right}" w:rightChars="0"/>'
     rpr = ""
     if size_pt is not None:
         half = round(size_pt * 2)

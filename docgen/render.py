@@ -184,7 +184,7 @@ class Renderer:
             **markings,
             "mark_paragraph": Markup(raw_paragraph(mark, "Mark", size_pt=mark_pt, **dict(zip(
                 ("before", "line"), gb.mark_spacing(mark_pt, sum(map(bool, markings.values()))))))),
-            "signature": Markup(_signature(signers, str(date))),
+            "signature": Markup(_signature(signers, str(date), bool(values.get("sealed")))),
             "cc_text": "，".join(cc),
             "print_date": values.get("print_date", date),
             "attachment_lines": gb.attachment_lines(attachments),
@@ -300,15 +300,18 @@ def _for_template(value):
     return value
 
 
-def _signature(signers: list[str], date_text: str) -> str:
-    """发文机关署名 and 成文日期, unsealed (§7.3.5.2): their indents depend on their lengths;
-    joint issuers stand one under another, the lead office first, the date under the last."""
-    widths = [gb.text_width_em(name) for name in signers]
-    name_right, date_right = gb.signature_indents(max(widths), gb.text_width_em(date_text))
-    names = [raw_paragraph(name, "Signature", right_chars=name_right + max(widths) - width,
-                           before=gb.LINE_PITCH if i == 0 else None)
+def _signature(signers: list[str], date_text: str, sealed: bool) -> str:
+    """发文机关署名 and 成文日期 (§7.3.5), placed from the widths of their texts; joint issuers
+    stand one under another, the lead office first, their first characters aligned, and the
+    date under the last. One blank line above an unsealed name, room for the seal above a
+    sealed one."""
+    widths = [gb.text_width(name) for name in signers]
+    name_right, date_right = gb.signature_indents(max(widths), gb.text_width(date_text), sealed)
+    before = (gb.SEAL_LINES if sealed else 1) * gb.LINE_PITCH
+    names = [raw_paragraph(name, "Signature", right=name_right + max(widths) - width,
+                           before=before if i == 0 else None)
              for i, (name, width) in enumerate(zip(signers, widths))]
-    return "".join(names) + raw_paragraph(date_text, "SignDate", right_chars=date_right)
+    return "".join(names) + raw_paragraph(date_text, "SignDate", right=date_right)
 
 
 def _banji_box(cc_text: str, printed: bool) -> dict:

@@ -6,6 +6,8 @@ import pytest
 
 from docgen import gbt9704 as gb
 
+TOL = gb.mm(0.5)  # the placements' tolerance, in twips
+
 
 def test_page_geometry_is_a4_with_the_standard_margins():
     assert (gb.PAGE_WIDTH, gb.PAGE_HEIGHT) == (11906, 16838)
@@ -45,13 +47,24 @@ def test_attachment_note_numbers_only_several_attachments():
 
 def test_unsealed_signature_places_the_date_two_characters_right_of_the_name():
     name, date = "石泉县安全生产委员会办公室", "2021年10月29日"
-    name_right, date_right = gb.signature_indents(gb.text_width_em(name), gb.text_width_em(date))
-    assert name_right == 2
+    char = 156 / 28 * gb.MM  # the grid's character, in twips
+    name_w, date_w = gb.text_width(name), gb.text_width(date)
+    assert abs(name_w - 13 * char) < TOL  # (the date's width is measured on the PDF: test_pdf_layout)
+    name_right, date_right = gb.signature_indents(name_w, date_w)
+    assert abs(name_right - 2 * char) < TOL
     # the date's first character is two characters right of the name's first character
-    assert (name_right + gb.text_width_em(name)) - (date_right + gb.text_width_em(date)) == 2
+    assert abs((name_right + name_w) - (date_right + date_w) - 2 * char) < TOL
     # a date longer than the name keeps two characters from the right edge
-    name_right, date_right = gb.signature_indents(3, gb.text_width_em(date))
-    assert date_right == 2 and name_right + 3 - (2 + gb.text_width_em(date)) == 2
+    name_right, date_right = gb.signature_indents(3 * char, date_w)
+    assert abs(date_right - 2 * char) < TOL and abs(name_right + 3 * char - (date_right + date_w) - 2 * char) < TOL
+
+
+def test_sealed_signature_centres_the_name_on_the_date_four_characters_in():
+    char = 156 / 28 * gb.MM
+    name_w, date_w = gb.text_width("县安委办"), gb.text_width("2021年10月29日")
+    name_right, date_right = gb.signature_indents(name_w, date_w, sealed=True)
+    assert abs(date_right - 4 * char) < TOL
+    assert abs((name_right + name_w / 2) - (date_right + date_w / 2)) < TOL
 
 
 def test_mark_size_fits_the_text_block_and_the_22x15mm_limit():
