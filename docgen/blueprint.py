@@ -22,7 +22,6 @@ from docgen.ooxml import BANJI_BOX, DRAWING_NS, add_blank_footer, anchored, bord
 
 LINE = gb.LINE_PITCH
 BANJI_PT = gb.BANJI_PT
-TABLE_PT = gb.SIZES["小四"]
 
 # style id -> (Chinese name, settings); one style per GB/T 9704 element.
 STYLES = {
@@ -60,8 +59,8 @@ STYLES = {
     # 抄送: wrapped lines align with the first office name, after "抄送：".
     "BanjiCc": ("版记抄送", dict(font=gb.FONT_BODY, size_pt=BANJI_PT, align="left",
                              spacing=dict(line=gb.BANJI_LINE), indent=dict(left=4, right=1, hanging=3), grid=False)),
-    "TableText": ("表格文字", dict(font=gb.FONT_BODY, size_pt=TABLE_PT, align="center",
-                               spacing=dict(line=round(TABLE_PT * 20 * 1.25)), grid=False)),
+    "TableText": ("表格文字", dict(font=gb.FONT_BODY, size_pt=gb.TABLE_PT, align="center",
+                               spacing=dict(line=gb.TABLE_LINE), grid=False)),
     "PageNumber": ("页码", dict(font=gb.FONT_SONG, size_pt=gb.SIZES["四号"], align="right",
                               spacing=dict(line=gb.PAGE_NUMBER_LINE), grid=False)),
 }
@@ -170,7 +169,7 @@ class Builder:
         self.rule_below(p)
 
     def title(self):
-        self.para("{{ title }}", "DocTitle")
+        self.para("{{ title | title_lines }}", "DocTitle")
 
     def recipients(self, expr: str = "recipients"):
         self.para("{{ " + expr + " }}：", "Recipients")
@@ -229,19 +228,24 @@ class Builder:
         self.para(style="ListLabel", runs=[(f"{label}：", gb.FONT_HEI), ("{{ %s | join('，') }}" % expr, gb.FONT_BODY)])
         self.tag("endif")
 
-    def table(self, headers: list[str], cells: list[str], rows_expr: str, widths_mm: list[float]):
-        """A ruled table: a header row repeated on each page, then one row per item of rows_expr;
-        rows never split across pages, long text flush left."""
+    def table(self, headers: list[str], cells: list[str], rows_expr: str, left: tuple[int, ...] = ()):
+        """A ruled table as wide as the text block: a header row repeated on each page, then
+        one row per item of rows_expr; rows never split across pages; the `left` columns
+        (long text) flush left, the others centred. Column widths are set when rendering,
+        from the content (gb.column_widths)."""
         t = self.doc.add_table(rows=4, cols=len(headers))
         t.style = self.style("Table Grid")
         for i, (head, cell) in enumerate(zip(headers, cells)):
             self._cell(t.rows[0].cells[i], head, gb.FONT_HEI)
-            self._cell(t.rows[2].cells[i], cell, gb.FONT_BODY, align="left" if widths_mm[i] >= 25 else None)
+            self._cell(t.rows[2].cells[i], cell, gb.FONT_BODY, align="left" if i in left else None)
         self._cell(t.rows[1].cells[0], "{%tr for row in " + rows_expr + " %}", gb.FONT_BODY)
         self._cell(t.rows[3].cells[0], "{%tr endfor %}", gb.FONT_BODY)
-        t.rows[0]._tr.get_or_add_trPr().append(el("w:tblHeader"))
-        t.rows[2]._tr.get_or_add_trPr().append(el("w:cantSplit"))
-        fixed_widths(t, [gb.mm(w) for w in widths_mm])
+        child(t.rows[0]._tr.get_or_add_trPr(), "w:tblHeader")
+        child(t.rows[2]._tr.get_or_add_trPr(), "w:cantSplit")
+        margins = child(t._tbl.tblPr, "w:tblCellMar")
+        for side in ("left", "right"):
+            margins.append(el(f"w:{side}", w_w=gb.TABLE_CELL_MARGIN, w_type="dxa"))
+        fixed_widths(t, gb.column_widths(headers, []))
         return t
 
     def _cell(self, cell, text, font, style="TableText", align=None):
@@ -398,11 +402,11 @@ def bulletin(b: Builder):
     b.attachment_note(); b.signature(); b.annotation()
     b.tag("if hazards is defined")
     b.para("附件", "AttachLabel")
-    b.para("{{ attachments[0] if attachments is defined else '事故隐患清单' }}", "AttachTitle")
+    b.para("{{ (attachments[0] if attachments is defined else '事故隐患清单') | title_lines }}", "AttachTitle")
     b.table(["序号", "单位", "所在镇（园区）", "问题隐患", "整改要求", "整改时限", "整改情况"],
             ["{{ loop.index }}", "{{ row.unit }}", "{{ row.town | default('') }}", "{{ row.hazard }}",
              "{{ row.requirement }}", "{{ row.deadline | default('') }}", "{{ row.status | default('未整改') }}"],
-            "hazards", [10, 26, 18, 36, 28, 22, 16])
+            "hazards", left=(1, 3, 4))
     b.tag("endif")
     b.banji()
 

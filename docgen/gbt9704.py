@@ -203,6 +203,114 @@ def letter_frame(mark_pt: float) -> dict:
             "number_before": max(0, round(number_top - MARGIN_TOP - BODY_EM_TOP))}
 
 
+# §7.3.1 标题: 2号小标宋, centred; several lines keep words whole and form a trapezoid or a
+# diamond, never a rectangle or an hourglass.
+TITLE_PT = SIZES["二号"]
+TITLE_MAX = TEXT_WIDTH - TITLE_PT * 20  # a title line leaves at least a character of air
+# Words a title line should not begin with, or end with (it reads on into the next line).
+_OPENS_BADLY = {"的", "和", "与", "及", "等", "之", "了", "”", "）", "》", "、", "，"}
+_ENDS_BADLY = {"关于", "对", "和", "与", "及", "在", "“", "（", "《"}
+
+
+def title_lines(title: str) -> list[str]:
+    """A title broken into lines as §7.3.1 wants: at word boundaries, each line fitting the
+    text block, the lines a trapezoid (longer over shorter, or the reverse) or a diamond,
+    balanced but never all alike. A title given with line breaks (\\n) keeps them."""
+    from itertools import combinations
+
+    if "\n" in title or text_width(title, TITLE_PT) <= TITLE_MAX:
+        return title.split("\n")
+    from docgen.words import words
+
+    parts = words(title)
+    fewest = math.ceil(text_width(title, TITLE_PT) / TITLE_MAX)
+    best, best_score = None, math.inf
+    for n in (fewest, fewest + 1):
+        for cuts in combinations(range(1, len(parts)), n - 1):
+            bounds = (0, *cuts, len(parts))
+            lines = ["".join(parts[a:b]) for a, b in zip(bounds, bounds[1:])]
+            widths = [text_width(line, TITLE_PT) for line in lines]
+            if max(widths) > TITLE_MAX:
+                continue
+            score = _title_shape(widths) + 3 * (n - fewest)
+            for a in cuts:
+                before, after, head = parts[a - 1], parts[a], "".join(parts[:a])
+                score += 3 * (after in _OPENS_BADLY or before in _ENDS_BADLY)
+                score += 3 * any(head.count(o) > head.count(c) for o, c in ("“”", "（）", "《》"))  # inside quotes
+                score += 0.5 * (len(before) == 1 or len(after) == 1)  # 池河|镇, 2021|年
+            if score < best_score:
+                best, best_score = lines, score
+    return best or [title]
+
+
+def _title_shape(widths: list[int]) -> float:
+    """How far lines of these widths are from a good title shape (0 is best)."""
+    char = TITLE_PT * 20
+    longest = max(widths)
+    if longest - min(widths) < char:
+        return 10  # a rectangle
+    if any(b < a and b < c for a, b, c in zip(widths, widths[1:], widths[2:])):
+        return 10  # an hourglass
+    if len(widths) == 2:  # best longer over shorter, the lower line 55-85 % of the upper
+        ratio = min(widths) / longest
+        return 4 * max(0, 0.55 - ratio, ratio - 0.85) + (0.5 if widths[1] > widths[0] else 0)
+    return sum(((w - sum(widths) / len(widths)) / longest) ** 2 for w in widths)
+
+
+# Tables (§8 of the design notes): 小四 text at its own exact line, cell margins of 1.5 mm.
+TABLE_PT = SIZES["小四"]
+TABLE_LINE = round(TABLE_PT * 20 * 1.25)
+TABLE_CELL_MARGIN = mm(1.5)
+_UNBREAKABLE = re.compile(r"[0-9A-Za-z.%\-]+")
+SHORT_LABEL = 4  # a header label of up to four characters stays on one line
+
+
+def column_widths(header: list[str], rows: list[list[str]], width: int = TEXT_WIDTH) -> list[int]:
+    """Column widths (twips) of a table as wide as `width`, from its content: a header label
+    of up to four characters on one line (序号 never breaks), a longer one in two at most,
+    digits and Latin words whole, and each
+    further character of width goes to the column where it saves most lines of the whole
+    table, or else most lines of its cells (the rest to the columns with the most text)."""
+    from docgen.words import words
+
+    pad = 2 * TABLE_CELL_MARGIN + TABLE_PT * 20 // 4  # the cell's margins and some air
+    step = TABLE_PT * 20  # a character
+
+    def w(text: str) -> int:
+        return text_width(text, TABLE_PT)
+
+    def least(label: str) -> int:  # a short label whole; a long one in at most two lines, words whole
+        if len(label) <= SHORT_LABEL:
+            return w(label)
+        return max([w(word) for word in words(label)] + [math.ceil(len(label) / 2) * step])
+
+    columns = list(zip(header, *rows))
+    widths = [max([least(col[0]), step] + [w(m) for cell in col[1:] for m in _UNBREAKABLE.findall(cell)]) + pad
+              for col in columns]
+
+    def height(ws: list[int]) -> int:
+        """Lines of the table, then (as a tie-break) lines of all its cells."""
+        lines = [[math.ceil(w(cell) / (wc - pad)) if cell else 1 for cell, wc in zip(row, ws)]
+                 for row in [header, *rows]]
+        return sum(100 * max(row) + sum(row) for row in lines)
+
+    while sum(widths) + step <= width:
+        now = height(widths)
+        gains = [now - height(widths[:j] + [widths[j] + step] + widths[j + 1:]) for j in range(len(widths))]
+        if max(gains) <= 0:
+            break
+        widths[gains.index(max(gains))] += step
+    text = [sum(w(cell) for cell in col) for col in columns]
+    spare = width - sum(widths)
+    return _fill([wc + spare * t // max(sum(text), 1) for wc, t in zip(widths, text)], width)
+
+
+def _fill(widths: list[int], width: int) -> list[int]:
+    """Widths whose sum is exactly `width` (the rounding goes to the widest column)."""
+    widths[widths.index(max(widths))] += width - sum(widths)
+    return widths
+
+
 def copy_number(value: str) -> str:
     """份号 §7.2.1: six Arabic digits."""
     return f"{int(value):06d}"

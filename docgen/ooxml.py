@@ -262,23 +262,27 @@ def _rule(style_id: str, size: int) -> str:
 
 
 def fixed_widths(table, widths: list[int]) -> None:
-    """Give a python-docx table fixed column widths (twips) that LibreOffice honours too:
-    it reads the grid and w:tblLayout, not the per-cell widths python-docx sets."""
-    tbl = table._tbl
-    tblpr = tbl.tblPr
+    """Give a table (python-docx's or its w:tbl) fixed column widths (twips) that LibreOffice
+    honours too: it reads the grid and w:tblLayout, not the per-cell widths python-docx sets."""
+    tbl = getattr(table, "_tbl", table)
+    tblpr = tbl.find(qn("w:tblPr"))
     child(tblpr, "w:tblW", w_w=sum(widths), w_type="dxa")
-    layout = tblpr.find(qn("w:tblLayout"))
-    if layout is None:
-        layout = el("w:tblLayout")
-        look = tblpr.find(qn("w:tblLook"))
-        look.addprevious(layout) if look is not None else tblpr.append(layout)
-    layout.set(qn("w:type"), "fixed")
-    for col, width in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths):
+    child(tblpr, "w:tblLayout", w_type="fixed")
+    for col, width in zip(tbl.find(qn("w:tblGrid")).findall(qn("w:gridCol")), widths):
         col.set(qn("w:w"), str(width))
     for row in tbl.findall(qn("w:tr")):
         for tc, width in zip(row.findall(qn("w:tc")), widths):
-            tcpr = tc.get_or_add_tcPr()
+            tcpr = tc.find(qn("w:tcPr"))
+            if tcpr is None:
+                tcpr = el("w:tcPr")
+                tc.insert(0, tcpr)
             child(tcpr, "w:tcW", w_w=width, w_type="dxa")
+
+
+def table_cells(tbl) -> list[list[str]]:
+    """The text of each cell of a table, row by row."""
+    return [["".join(t.text or "" for t in tc.iter(qn("w:t"))) for tc in tr.findall(qn("w:tc"))]
+            for tr in tbl.findall(qn("w:tr"))]
 
 
 # Paragraphs that sit between the text and the signature and so go with it (§7.3.4).

@@ -27,8 +27,8 @@ from docgen.casefile import Document
 from docgen.doctypes import flatten_body
 from docgen.errors import DocgenError, Problem
 from docgen.fsio import atomic_write
-from docgen.ooxml import (BLANK_FOOTER, W_NS, banji_drawing, banji_on_own_page, break_before_tail, paragraph_text,
-                          raw_paragraph, signature_paragraphs)
+from docgen.ooxml import (BLANK_FOOTER, W_NS, banji_drawing, banji_on_own_page, break_before_tail, fixed_widths,
+                          paragraph_text, raw_paragraph, signature_paragraphs, table_cells)
 
 _PART_RE = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 CORE = "docProps/core.xml"
@@ -65,6 +65,7 @@ def _environment() -> Environment:
         outline=lambda tree, level=1: flatten_body(tree, level),
         ordinal=lambda n, level=3: gb.heading_label(level, n),
         days_after=_days_after,
+        title_lines=lambda title: "\n".join(gb.title_lines(title)),  # §7.3.1, lines broken as docxtpl does
     )
     env.globals["banji_box"] = _banji_box  # the 版记 box's size depends on its 抄送 lines
     return env
@@ -128,12 +129,16 @@ class CompiledTemplate:
 
     def _arrange(self, root, layout: Layout) -> bool:
         """Layout fixes that need the rendered body; whether any changed it."""
+        tables = root.findall(f".//{{{W_NS}}}tbl")
+        for tbl in tables:  # column widths from the content
+            header, *rows = table_cells(tbl)
+            fixed_widths(tbl, gb.column_widths(header, rows))
         found = signature_paragraphs(root) if layout.carry else None
         if found and found[0] is not None:
             break_before_tail(found[0], layout.carry)
         moved = bool(layout.banji_blank_pages is not None and self.blank_footer
                      and banji_on_own_page(root, self.blank_footer, layout.banji_blank_pages))
-        return bool(found) or moved
+        return bool(tables) or bool(found) or moved
 
 
 @dataclass
