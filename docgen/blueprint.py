@@ -37,10 +37,10 @@ STYLES = {
                               spacing=dict(before=2 * LINE, after=LINE), keep_next=True, grid=False)),
     "Recipients": ("主送机关", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="both")),
     "Body": ("公文正文", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(first=2))),
-    "Heading1GB": ("一级标题", dict(font=gb.HEADING_FONTS[1], size_pt=gb.BODY_PT, indent=dict(first=2),
-                                keep_next=True)),
-    "Heading2GB": ("二级标题", dict(font=gb.HEADING_FONTS[2], size_pt=gb.BODY_PT, indent=dict(first=2),
-                                keep_next=True)),
+    # §7.3.3 headings: 一、 in 黑体, （一） in 楷体, 1. and （1） in 仿宋; none ends a page
+    **{f"Heading{n}GB": (f"{'一二三四'[n - 1]}级标题", dict(font=gb.HEADING_FONTS[n], size_pt=gb.BODY_PT,
+                                                       indent=dict(first=2), keep_next=True, outline=n))
+       for n in (1, 2, 3, 4)},
     "AttachNote": ("附件说明", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, spacing=dict(before=LINE),
                                 indent=dict(left=5, hanging=3), keep_next=True)),
     "AttachMore": ("附件说明续行", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(left=5),
@@ -154,6 +154,7 @@ class Builder:
 
     def number(self):
         p = self.para("{{ number }}", "DocNumber")
+        child(p._p.get_or_add_pPr(), "w:spacing", w_before="{{ number_before }}")
         self.rule_below(p)
 
     def number_with_signer(self):
@@ -162,6 +163,7 @@ class Builder:
         char = gb.BODY_PT * 20
         p = self.para(style="DocNumber", runs=[("\t{{ number }}\t签发人：", gb.FONT_BODY), ("{{ signer }}", gb.FONT_KAI)])
         ppr = p._p.get_or_add_pPr()
+        child(ppr, "w:spacing", w_before="{{ number_before }}")
         tabs = child(ppr, "w:tabs")
         tabs.append(el("w:tab", w_val="left", w_pos=char))
         tabs.append(el("w:tab", w_val="right", w_pos=gb.TEXT_WIDTH - char))
@@ -194,10 +196,9 @@ class Builder:
     def outline(self, expr: str, level: int = 1):
         """A body tree: headings numbered from `level` in their faces, paragraphs in 仿宋."""
         self.tag(f"for p in {expr} | outline({level})")
-        self.tag("if p.level == 1")
-        self.para("{{ p.text }}", "Heading1GB")
-        self.tag("elif p.level == 2")
-        self.para("{{ p.text }}", "Heading2GB")
+        for n in (1, 2, 3, 4):
+            self.tag(("if" if n == 1 else "elif") + f" p.level == {n}")
+            self.para("{{ p.text }}", f"Heading{n}GB")
         self.tag("else")
         self.para("{{ p.text }}")
         self.tag("endif")
@@ -222,11 +223,18 @@ class Builder:
         self.para("（{{ note }}）", "Annotation")
         self.tag("endif")
 
-    def labelled_list(self, label: str, expr: str):
-        """出席 / 列席 / 请假 (§10.3): label in 黑体, names wrapped under the first name."""
-        self.tag(f"if {expr} is defined")
-        self.para(style="ListLabel", runs=[(f"{label}：", gb.FONT_HEI), ("{{ %s | join('，') }}" % expr, gb.FONT_BODY)])
+    def attendance(self):
+        """纪要格式 (§10.3): one blank line under the text, then 出席, 请假 and 列席, each a
+        paragraph two characters in: the label in 黑体, a full-width colon, the units and
+        names in 仿宋, wrapped lines aligned after the colon."""
+        lists = (("出席", "attendees"), ("请假", "absent"), ("列席", "observers"))
+        self.tag("if " + " or ".join(f"{expr} is defined" for _, expr in lists))
+        self.para("", "Body")
         self.tag("endif")
+        for label, expr in lists:
+            self.tag(f"if {expr} is defined")
+            self.para(style="ListLabel", runs=[(f"{label}：", gb.FONT_HEI), ("{{ %s | join('，') }}" % expr, gb.FONT_BODY)])
+            self.tag("endif")
 
     def table(self, headers: list[str], cells: list[str], rows_expr: str, left: tuple[int, ...] = ()):
         """A ruled table as wide as the text block: a header row repeated on each page, then
@@ -345,10 +353,10 @@ def memorandum(b: Builder):
     b.heading("六、落实情况报告")
     b.text("{{ unit }}应当根据约谈提出的要求，在规定时间内落实整改措施，并于约谈后15日内"
            "（{{ time | days_after(15) }}前）将约谈要求落实情况书面报告{{ office.name }}。")
-    b.labelled_list("出席", "attendees"); b.labelled_list("列席", "observers"); b.labelled_list("请假", "absent")
+    b.attachment_note(); b.attendance()
     # each followed by a blank line to sign on
     b.text("约谈小组成员（签名）：", "", "被约谈人（签名）：", "", style="Recipients")
-    b.attachment_note(); b.signature(); b.annotation(); b.banji()
+    b.signature(); b.annotation(); b.banji()
 
 
 def feedback(b: Builder):
@@ -472,8 +480,7 @@ def joint_meeting(b: Builder):
                "{% if x.deadline is defined %}；完成时限：{{ x.deadline }}前{% endif %}）。")
     b.text("以上议定事项由县安委办（县应急管理局）负责督办。各牵头单位要会同配合单位抓好落实，"
            "于完成时限前将落实情况书面报县安委办；因特殊情况不能按期完成的，应提前书面说明原因。")
-    b.labelled_list("出席", "attendees"); b.labelled_list("列席", "observers"); b.labelled_list("请假", "absent")
-    b.attachment_note(); b.signature(); b.annotation(); b.banji()
+    b.attachment_note(); b.attendance(); b.signature(); b.annotation(); b.banji()
 
 
 TYPES["hazard_notice"] = hazard_notice

@@ -162,6 +162,12 @@ def mark_spacing(size_pt: float, lines_above: int = 0) -> tuple[int, int]:
     return max(0, round(before)), round(MARK_LINE_EM * em)
 
 
+def number_spacing(size_pt: float) -> int:
+    """Space before the 发文字号 (§7.2.4): two blank lines under the mark's ink, whose line
+    ends a little below it (its descent)."""
+    return round(2 * LINE_PITCH - (MARK_LINE_EM - MARK_INK_BOTTOM_EM) * size_pt * 20)
+
+
 # §7.2.6: the red rule 4 mm under the 发文字号, drawn as the number paragraph's bottom border,
 # which LibreOffice and Word draw `space` points under the paragraph's last line.
 RULE_UNDER_NUMBER = mm(4)

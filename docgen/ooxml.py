@@ -102,7 +102,8 @@ def exact_spacing(ppr, line: int = gb.LINE_PITCH, before: int = 0, after: int = 
 def paragraph_style(document, style_id: str, name: str, *, font: str, size_pt: float,
                     align: str = "both", color: str | None = None, bold: bool = False,
                     spacing: dict | None = None, indent: dict | None = None,
-                    keep_next: bool = False, grid: bool = True, new_page: bool = False):
+                    keep_next: bool = False, grid: bool = True, new_page: bool = False,
+                    outline: int | None = None):
     """A named paragraph style carrying one GB/T 9704 element's type and placement. Off the
     line grid (grid=False) a line is exactly as high as its spacing says, wherever it is."""
     style = document.styles.add_style(style_id, WD_STYLE_TYPE.PARAGRAPH)
@@ -120,6 +121,8 @@ def paragraph_style(document, style_id: str, name: str, *, font: str, size_pt: f
     if indent:
         indent_chars(ppr, size_pt=size_pt, **indent)
     child(ppr, "w:jc", w_val=align)
+    if outline:  # a heading level, for Word's navigation pane
+        child(ppr, "w:outlineLvl", w_val=outline - 1)
     rpr = style.element.get_or_add_rPr()
     run_fonts(rpr, font)
     if bold:

@@ -186,6 +186,7 @@ class Renderer:
             # in a letter's header (a run) and in the 文件格式 body (a placed paragraph)
             "mark": RichText(mark, size=round(mark_pt * 2)),
             "letter": gb.letter_frame(mark_pt),
+            "number_before": gb.number_spacing(mark_pt),
             **markings,
             "mark_paragraph": Markup(raw_paragraph(mark, "Mark", size_pt=mark_pt, **dict(zip(
                 ("before", "line"), gb.mark_spacing(mark_pt, sum(map(bool, markings.values()))))))),
