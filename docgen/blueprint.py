@@ -253,6 +253,8 @@ class Builder:
         margins = child(t._tbl.tblPr, "w:tblCellMar")
         for side in ("left", "right"):
             margins.append(el(f"w:{side}", w_w=gb.TABLE_CELL_MARGIN, w_type="dxa"))
+        # the borders, not the cells' text, on the text block's edges
+        child(t._tbl.tblPr, "w:tblInd", w_w=gb.TABLE_CELL_MARGIN, w_type="dxa")
         fixed_widths(t, gb.column_widths(headers, []))
         return t
 
@@ -354,8 +356,8 @@ def memorandum(b: Builder):
     b.text("{{ unit }}应当根据约谈提出的要求，在规定时间内落实整改措施，并于约谈后15日内"
            "（{{ time | days_after(15) }}前）将约谈要求落实情况书面报告{{ office.name }}。")
     b.attachment_note(); b.attendance()
-    # each followed by a blank line to sign on
-    b.text("约谈小组成员（签名）：", "", "被约谈人（签名）：", "", style="Recipients")
+    # a blank line to sign on under each (the signature's own blank line under the second)
+    b.text("约谈小组成员（签名）：", "", "被约谈人（签名）：", style="Recipients")
     b.signature(); b.annotation(); b.banji()
 
 

@@ -171,66 +171,56 @@ def _rules(rows: list[tuple[int, int, int]], mm: float) -> list[tuple[float, flo
     return [(a * mm, (b + 1) * mm, c * mm, (d + 1) * mm) for a, b, c, d in rules]
 
 
-def horizontal_rules(pdf: Path, page: int, *, min_mm: float = 100, dpi: int = 200):
-    """Dark horizontal rules at least min_mm long: [(top, bottom, left, right)] in mm."""
-    width, height, _, px = raster(pdf, page, dpi, gray=True)
-    mm = 25.4 / dpi
+# Byte maps: a pixel channel to 1 where it passes a threshold, else 0 (bytes.translate is C-fast).
+_DARK = bytes(int(v < 128) for v in range(256))
+_HIGH = bytes(int(v > 150) for v in range(256))
+_LOW = bytes(int(v < 110) for v in range(256))
+
+
+def _marks(pdf: Path, page: int, dpi: int, *, red: bool) -> tuple[int, int, bytes]:
+    """(width, height, one byte a pixel: 1 where it is red, or dark, else 0)."""
+    width, height, channels, px = raster(pdf, page, dpi, gray=not red)
+    if not red:
+        return width, height, px.translate(_DARK)
+    r, g, b = px[0::3].translate(_HIGH), px[1::3].translate(_LOW), px[2::3].translate(_LOW)
+    size = len(r)
+    mask = int.from_bytes(r, "big") & int.from_bytes(g, "big") & int.from_bytes(b, "big")
+    return width, height, mask.to_bytes(size, "big")
+
+
+def marked_rows(pdf: Path, page: int, dpi: int, *, red: bool) -> list[tuple[int, int, int, int]]:
+    """Rows of pixels holding red (or dark) ink: (y, first x, last x, how many) in pixels."""
+    width, height, mask = _marks(pdf, page, dpi, red=red)
     rows = []
     for y in range(height):
-        row = px[y * width:(y + 1) * width]
-        dark = [x for x in range(width) if row[x] < 128]
-        if len(dark) * mm >= min_mm:
-            rows.append((y, dark[0], dark[-1]))
-    return _rules(rows, mm)
+        row = mask[y * width:(y + 1) * width]
+        count = row.count(1)
+        if count:
+            rows.append((y, row.find(1), row.rfind(1), count))
+    return rows
 
 
-def _is_red(px: bytes, i: int) -> bool:
-    return px[3 * i] > 150 and px[3 * i + 1] < 110 and px[3 * i + 2] < 110
+def horizontal_rules(pdf: Path, page: int, *, min_mm: float = 100, dpi: int = 200):
+    """Dark horizontal rules at least min_mm long: [(top, bottom, left, right)] in mm."""
+    mm = 25.4 / dpi
+    return _rules([(y, x0, x1) for y, x0, x1, n in marked_rows(pdf, page, dpi, red=False) if n * mm >= min_mm], mm)
 
 
 def red_rules(pdf: Path, page: int, *, min_mm: float = 100, dpi: int = 400):
     """Red horizontal rules at least min_mm long: [(top, bottom, left, right)] in mm. At 400 dpi
     (0.064 mm a pixel) the two lines of a double rule come out as two rules."""
-    width, height, _, px = raster(pdf, page, dpi, gray=False)
     mm = 25.4 / dpi
-    need = min_mm / mm
-    rows = []
-    for y in range(height):
-        base = y * width
-        xs = [x for x in range(0, width, 4) if _is_red(px, base + x)]  # every 4th pixel: 0.25 mm
-        if len(xs) * 4 >= need:
-            rows.append((y, xs[0], xs[-1] + 3))
-    return _rules(rows, mm)
+    return _rules([(y, x0, x1) for y, x0, x1, n in marked_rows(pdf, page, dpi, red=True) if n * mm >= min_mm], mm)
 
 
-def red_points(pdf: Path, page: int, dpi: int = 100) -> list[tuple[float, float]]:
-    """Positions (x, y mm) of red pixels."""
-    width, height, _, px = raster(pdf, page, dpi, gray=False)
+def red_ink(pdf: Path, page: int, dpi: int = 200, *, above: float = PAGE_H, below: float = 0
+            ) -> tuple[float, float, float, float] | None:
+    """The box (top, bottom, left, right in mm) of the red ink between two heights, or None."""
     mm = 25.4 / dpi
-    return [((i % width) * mm, (i // width) * mm) for i in range(width * height) if _is_red(px, i)]
-
-
-def ink_rows(pdf: Path, page: int, x0: float, x1: float, y0: float, y1: float, *, dpi: int = 300,
-             red: bool = False) -> tuple[float, float] | None:
-    """Top and bottom (mm) of the dark (or red) ink inside a rectangle, or None if blank."""
-    width, height, _, px = raster(pdf, page, dpi, gray=False)
-    to_px = dpi / 25.4
-    found = [y for y in range(int(y0 * to_px), min(height, int(y1 * to_px)))
-             if any((_is_red(px, y * width + x) if red else
-                     max(px[3 * (y * width + x):3 * (y * width + x) + 3]) < 128)
-                    for x in range(int(x0 * to_px), int(x1 * to_px)))]
-    return (found[0] / to_px, (found[-1] + 1) / to_px) if found else None
-
-
-def ink_columns(pdf: Path, page: int, x0: float, x1: float, y0: float, y1: float, *,
-                dpi: int = 300) -> tuple[float, float] | None:
-    """Left and right (mm) of the dark ink inside a rectangle, or None if blank."""
-    width, height, _, px = raster(pdf, page, dpi, gray=True)
-    to_px = dpi / 25.4
-    ys = range(int(y0 * to_px), min(height, int(y1 * to_px)))
-    found = [x for x in range(int(x0 * to_px), int(x1 * to_px))
-             if any(px[y * width + x] < 128 for y in ys)]
-    return (found[0] / to_px, (found[-1] + 1) / to_px) if found else None
+    rows = [r for r in marked_rows(pdf, page, dpi, red=True) if below <= r[0] * mm < above]
+    if not rows:
+        return None
+    return rows[0][0] * mm, (rows[-1][0] + 1) * mm, min(r[1] for r in rows) * mm, (max(r[2] for r in rows) + 1) * mm
 
 
 def is_blank(pdf: Path, page: int) -> bool:
