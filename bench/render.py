@@ -29,6 +29,7 @@ TOWNS = ["城关镇", "池河镇", "后柳镇", "喜河镇", "熨斗镇", "云�
 
 def make_workspace(root: Path, n: int) -> list[str]:
     shutil.copy(REPO / "office.yaml", root)
+    shutil.copy(REPO / "rules.yaml", root)
     shutil.copytree(REPO / "templates", root / "templates")
     source = (REPO / "casefiles/2021/2021-yt-001")
     ids = []

@@ -320,7 +320,7 @@ class Builder:
 # ---------------------------------------------------------------------- the five types
 def summons(b: Builder):
     b.mark(); b.number(); b.title(); b.recipients("unit")
-    b.text("根据《石泉县安全生产综合监管十项制度》七、安全生产约谈制度第二条{{ clause }}的规定，"
+    b.text("根据《{{ office.regulation }}》七、安全生产约谈制度第二条{{ clause }}的规定，"
            "{{ reason | join('') }}经研究，决定对你单位进行约谈。现将有关事项通知如下：")
     b.heading("一、约谈对象")
     b.text("{{ interviewees | join('，') }}。被约谈人应当按时参加约谈，不得委托他人。")
@@ -353,8 +353,9 @@ def memorandum(b: Builder):
     b.heading("五、被约谈单位承诺")
     b.paragraphs("commitments")
     b.heading("六、落实情况报告")
-    b.text("{{ unit }}应当根据约谈提出的要求，在规定时间内落实整改措施，并于约谈后15日内"
-           "（{{ time | days_after(15) }}前）将约谈要求落实情况书面报告{{ office.name }}。")
+    # the period and date come from the office's rules (rules.yaml), as `docgen due` tracks them
+    b.text("{{ unit }}应当根据约谈提出的要求，在规定时间内落实整改措施，并于约谈后{{ rule_deadline.period }}内"
+           "（{{ rule_deadline.due }}前）将约谈要求落实情况书面报告{{ office.name }}。")
     b.attachment_note(); b.attendance()
     # a blank line to sign on under each (the signature's own blank line under the second)
     b.text("约谈小组成员（签名）：", "", "被约谈人（签名）：", style="Recipients")
@@ -364,7 +365,7 @@ def memorandum(b: Builder):
 def feedback(b: Builder):
     b.letter_head()
     b.title(); b.recipients()
-    b.text("根据《石泉县安全生产综合监管十项制度》四、安全生产综合监管督查制度的规定，{{ team }}于"
+    b.text("根据《{{ office.regulation }}》四、安全生产综合监管督查制度的规定，{{ team }}于"
            "{{ start }}至{{ end }}对你单位{{ subject }}进行了督查。现将督查意见反馈如下：")
     b.heading("一、督查基本情况")
     b.paragraphs("overall")
@@ -381,7 +382,7 @@ def feedback(b: Builder):
 
 def patrol_report(b: Builder):
     b.mark(); b.number_with_signer(); b.title(); b.recipients()
-    b.text("根据《石泉县安全生产综合监管十项制度》十、安全生产巡查评估工作制度和县安委办工作安排，{{ team }}于"
+    b.text("根据《{{ office.regulation }}》十、安全生产巡查评估工作制度和县安委办工作安排，{{ team }}于"
            "{{ start }}至{{ end }}对{{ target }}开展了安全生产巡查评估。现将有关情况报告如下：")
     b.heading("一、巡查评估基本情况")
     b.text("巡查评估组由{{ leader }}任组长，采取{{ methods | join('、') }}等方式，重点了解{{ target }}"
@@ -436,8 +437,8 @@ def hazard_notice(b: Builder):
     """重大事故隐患挂牌督办通知书 (十项制度 六): told to the unit, its town and its department at
     once (第三条), so by default all three are 主送; the deadline holds until 验收 and 销号."""
     b.mark(); b.number(); b.title(); b.recipients("recipients if recipients is defined else unit ~ '，' ~ town ~ '，' ~ department")
-    b.text("{{ found }}，{{ source }}发现{{ unit }}{{ hazard }}，属于重大事故隐患。根据《石泉县安全生产综合监管"
-           "十项制度》六、重大事故隐患挂牌跟踪督办制度的规定，县安委办决定对该隐患实行挂牌督办。现将有关事项通知如下：")
+    b.text("{{ found }}，{{ source }}发现{{ unit }}{{ hazard }}，属于重大事故隐患。根据《{{ office.regulation }}》"
+           "六、重大事故隐患挂牌跟踪督办制度的规定，县安委办决定对该隐患实行挂牌督办。现将有关事项通知如下：")
     b.heading("一、隐患基本情况")
     b.text("隐患责任单位：{{ unit }}。")
     b.tag("if location is defined")
@@ -459,7 +460,7 @@ def hazard_notice(b: Builder):
     b.text("隐患整改到位后，由{{ acceptor }}负责组织验收。验收合格后，将验收结论、相关资料（包括文字、影像等资料）"
            "报县安委办（县应急管理局）予以销号。未经验收销号的，挂牌督办不予解除。")
     b.heading("五、责任追究")
-    b.text("对重大事故隐患整治不力、逾期未达到整改要求的，给予通报批评，并依照《石泉县安全生产综合监管十项制度》"
+    b.text("对重大事故隐患整治不力、逾期未达到整改要求的，给予通报批评，并依照《{{ office.regulation }}》"
            "七、安全生产约谈制度第二条（五）的规定约谈有关负责人；酿成生产安全事故的，依法对相关单位及责任人进行责任追究。")
     b.heading("六、联系方式")
     b.text("联系人：{{ contact | default(office.contact) }}，联系电话：{{ phone | default(office.phone) }}。")

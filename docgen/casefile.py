@@ -3,8 +3,8 @@ YAML file per document drafted in the case. The tool reads them and never rewrit
 
 from __future__ import annotations
 
-import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,11 +84,10 @@ class Case:
         type_id = data.get("type")
         if not type_id:
             raise DocgenError(Problem("缺少文书类型 type（如 summons 约谈通知书）", shown, 1, "type"))
-        if type_id not in ws.types:
-            known = "、".join(f"{t}（{d.name}）" for t, d in ws.types.items())
-            raise DocgenError(Problem(f"未知文书类型「{type_id}」，可用：{known}", shown,
+        doctype = ws.find_type(str(type_id))
+        if doctype is None:
+            raise DocgenError(Problem(f"未知文书类型「{type_id}」，可用：{ws.type_names()}", shown,
                                       data.line_of("type"), "type"))
-        doctype = ws.types[type_id]
         check = Validator(shown)
         values = check.mapping(doctype.fields, data, ignore=("type",))
         check.raise_if_failed()
@@ -130,8 +129,11 @@ def all_case_ids(ws: Workspace) -> list[str]:
     return sorted(p.parent.name for p in ws.casefiles.glob(f"[0-9][0-9][0-9][0-9]/*/{CASE_FILE}"))
 
 
-def check(ws: Workspace, case_ids: list[str] | None = None) -> list[Problem]:
-    """Every problem in office.yaml, the declarations and the given casefiles (default all)."""
+def check(ws: Workspace, case_ids: list[str] | None = None,
+          more: Callable[[Case, list[Document]], None] | None = None) -> list[Problem]:
+    """Every problem in office.yaml, the declarations and the given casefiles (default all).
+    `more(case, documents)` checks what this layer cannot (deadline events), raising
+    DocgenError; it runs for each case whose documents are valid."""
     problems: list[Problem] = []
 
     def collect(action):
@@ -143,16 +145,16 @@ def check(ws: Workspace, case_ids: list[str] | None = None) -> list[Problem]:
 
     if collect(lambda: (ws.office, ws.types)) is None:
         return problems
-    from docgen.deadlines import case_deadlines
-
     for case_id in case_ids or all_case_ids(ws):
         case = collect(lambda: load_case(ws, case_id))
-        if case is None:
+        # the documents are checked even when case.yaml is wrong: a new case has both to fill in
+        folder = case.path if case else collect(lambda: case_dir(ws, case_id))
+        if folder is None:
             continue
-        docs = [collect(lambda: case.load_document(path)) for path in case.document_paths()]
-        if None not in docs:
-            # events that name a deadline the case does not have would silently close nothing
-            collect(lambda: case_deadlines(case, dt.date.max, docs))
+        holder = case or Case(ws, case_id, folder, {})
+        docs = [collect(lambda: holder.load_document(path)) for path in holder.document_paths()]
+        if case is not None and None not in docs and more:
+            collect(lambda: more(case, docs))
     return problems
 
 
@@ -168,10 +170,14 @@ def _yaml_value(value) -> str:
     return " " + text
 
 
-def skeleton(fields: dict[str, Field], header: str) -> str:
-    """A YAML file listing every field with a Chinese comment: required ones filled with an
-    example (or left empty for the clerk), optional ones commented out."""
-    lines = [header, "# 必填项在前；可选项以 # 开头，删去 # 即可启用。", ""]
+def skeleton(fields: dict[str, Field], header: str, filled: dict | None = None) -> str:
+    """A YAML file listing every field with a Chinese comment. Required ones are left empty with
+    their example in the comment, so that `docgen check` fails until the clerk fills them in and
+    no sample value can be issued by mistake; optional ones are commented out; `filled` values
+    (the type) are written as they are."""
+    filled = filled or {}
+    lines = [header, "# 必填项在前，冒号后空着的都要填写（例子在其上方的注释中）；可选项以 # 开头，删去 # 即可启用。",
+             "# 填好后运行 docgen check 校验。", ""]
     ordered = sorted(fields.items(), key=lambda item: not item[1].required)
     for name, spec in ordered:
         need = "必填" if spec.required else "可选"
@@ -182,9 +188,16 @@ def skeleton(fields: dict[str, Field], header: str) -> str:
         example = spec.example
         if example is None and spec.kind == "table":
             example = [{c: col.example or f"（{col.label}）" for c, col in spec.columns.items()}]
-        entry = f"{name}:" + (_yaml_value(example) if example is not None else "")
-        if not spec.required:
-            entry = "\n".join("# " + line for line in entry.splitlines())
+        if name in filled:
+            entry = f"{name}:{_yaml_value(filled[name])}"
+        elif spec.required:
+            if example is not None:
+                shown = _yaml_value(example)
+                lines.extend([f"# 例：{shown.strip()}"] if not shown.startswith("\n")
+                             else ["# 例："] + ["# " + line for line in shown.strip("\n").splitlines()])
+            entry = f"{name}:"
+        else:
+            entry = "\n".join("# " + line for line in f"{name}:{_yaml_value(example) if example is not None else ''}".splitlines())
         lines.extend([entry, ""])
     return "\n".join(lines)
 
@@ -201,12 +214,12 @@ def create(ws: Workspace, type_id: str, case_id: str, year: int) -> list[Path]:
     if existing is None:
         atomic_write(folder / CASE_FILE, skeleton(CASE_FIELDS, f"# 案卷 {case_id}：本事项的基本情况与办理记录"))
         made.append(folder / CASE_FILE)
-    path, n = folder / f"{type_id}.yaml", 1
+    path, n = folder / f"{doctype.id}.yaml", 1
     while path.exists():
         n += 1
-        path = folder / f"{type_id}-{n}.yaml"
-    header = f"# {doctype.name}（{type_id}）" + (f"　依据：{doctype.basis}" if doctype.basis else "")
-    atomic_write(path, skeleton({"type": Field("type", "文书类型", required=True, example=type_id),
-                                 **doctype.fields}, header))
+        path = folder / f"{doctype.id}-{n}.yaml"
+    header = f"# {doctype.name}（{doctype.id}）" + (f"　依据：{doctype.basis}" if doctype.basis else "")
+    atomic_write(path, skeleton({"type": Field("type", "文书类型", required=True), **doctype.fields}, header,
+                                {"type": doctype.id}))
     made.append(path)
     return made

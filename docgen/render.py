@@ -15,6 +15,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from docxtpl import DocxTemplate, RichText
@@ -24,11 +25,13 @@ from markupsafe import Markup
 
 from docgen import gbt9704 as gb
 from docgen.casefile import Document
+from docgen.deadlines import started_by
 from docgen.doctypes import flatten_body
 from docgen.errors import DocgenError, Problem
 from docgen.fsio import atomic_write
 from docgen.ooxml import (BLANK_FOOTER, W_NS, banji_drawing, banji_on_own_page, break_before_tail, fixed_widths,
                           paragraph_text, raw_paragraph, signature_paragraphs, table_cells)
+from docgen.rules import load as load_rules
 
 _PART_RE = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
 CORE = "docProps/core.xml"
@@ -54,9 +57,30 @@ class CnDateTime(dt.datetime):
         return cls(value.year, value.month, value.day, value.hour, value.minute)
 
 
-def _days_after(value: dt.date, days: int) -> CnDate:
-    base = value.date() if isinstance(value, dt.datetime) else value
-    return CnDate.of(base + dt.timedelta(days=days))
+class StartedDeadline:
+    """The deadline a document starts under the office's rules (the report due after the
+    interview a memorandum records), for templates that print it: looked up on first use, so
+    only templates that print one need rules.yaml."""
+
+    def __init__(self, renderer: Renderer, doc: Document):
+        self._renderer, self._doc = renderer, doc
+
+    @cached_property
+    def _deadline(self):
+        found = started_by(self._doc, self._renderer.rules)
+        if len(found) != 1:
+            raise DocgenError(Problem(f"模板 {self._doc.type.template.name} 要印出期限，但期限规则中由"
+                                      f"{self._doc.type.name}（{self._doc.type.id}）起算的期限有{len(found)}条，应为1条",
+                                      "rules.yaml"))
+        return found[0]
+
+    @property
+    def due(self) -> CnDate:
+        return CnDate.of(self._deadline.due)
+
+    @property
+    def period(self) -> str:
+        return self._deadline.period
 
 
 def _environment() -> Environment:
@@ -64,7 +88,6 @@ def _environment() -> Environment:
     env.filters.update(
         outline=lambda tree, level=1: flatten_body(tree, level),
         ordinal=lambda n, level=3: gb.heading_label(level, n),
-        days_after=_days_after,
         title_lines=lambda title: "\n".join(gb.title_lines(title)),  # §7.3.1, lines broken as docxtpl does
     )
     env.globals["banji_box"] = _banji_box  # the 版记 box's size depends on its 抄送 lines
@@ -156,6 +179,10 @@ class Renderer:
         self.env = _environment()
         self._compiled: dict[str, CompiledTemplate] = {}
 
+    @cached_property
+    def rules(self):
+        return load_rules(self.workspace)
+
     def template(self, doc: Document) -> CompiledTemplate:
         key = doc.type.id
         if key not in self._compiled:
@@ -177,13 +204,14 @@ class Renderer:
         cc = values.get("cc", office["cc"])
         attachments = values.get("attachments", [])
         return {
+            "rule_deadline": StartedDeadline(self, doc),
             **values,
             "office": office,
             "case": {"id": doc.case.id, **{k: _for_template(v) for k, v in doc.case.values.items()}},
             "doc_id": doc.id,
             "type_name": doc.type.name,
             "number": number,
-            # in a letter's header (a run) and in the 文件格式 body (a placed paragraph)
+            # in a letter's text box (a run) and in the 文件格式 body (a placed paragraph)
             "mark": RichText(mark, size=round(mark_pt * 2)),
             "letter": gb.letter_frame(mark_pt),
             "number_before": gb.number_spacing(mark_pt),

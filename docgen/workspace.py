@@ -1,10 +1,12 @@
-"""The workspace: office.yaml, templates/, casefiles/, archive/ under one root folder."""
+"""The workspace: office.yaml, rules.yaml, templates/, casefiles/, archive/ under one root folder."""
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from functools import cached_property
+from importlib import resources
 from pathlib import Path
 
 from docgen import yamlio
@@ -12,23 +14,69 @@ from docgen.doctypes import DocType, Field, Validator, load_types
 from docgen.errors import DocgenError
 
 OFFICE_FILE = "office.yaml"
-# The shipped office.yaml and templates that `docgen init` copies (this source tree's root).
-BUNDLED = Path(__file__).resolve().parent.parent
+RULES_FILE = "rules.yaml"
+TEMPLATES = "templates"
+SAMPLE = "sample"  # in the installed package: the templates and rules.yaml `docgen init` copies
 
 # What office.yaml holds: the issuing office's names and numbering, read into every document.
 OFFICE_FIELDS = {f.name: f for f in [
-    Field("name", "发文机关全称", required=True, example="石泉县安全生产委员会办公室"),
+    Field("name", "发文机关全称", required=True, example="××县安全生产委员会办公室"),
     Field("mark_name", "发文机关标志所用名称（全称或规范化简称）", required=True,
-          example="石泉县安全生产委员会办公室"),
-    Field("number_prefix", "发文字号机关代字", required=True, example="石安委办"),
+          example="××县安全生产委员会办公室"),
+    Field("number_prefix", "发文字号机关代字", required=True, example="×安委办"),
     Field("fonds", "全宗号", required=True, example="J021"),
     Field("org_code", "机构（问题）代码", required=True, example="AWB"),
-    Field("printer", "印发机关", required=True, example="石泉县安全生产委员会办公室"),
+    Field("printer", "印发机关", required=True, example="××县安全生产委员会办公室"),
+    Field("regulation", "本办制度全称（公文中引作《…》）", required=True, example="××县安全生产综合监管十项制度",
+          help="不加书名号"),
     Field("cc", "默认抄送机关", kind="list", example=["县委办", "县政府办"]),
-    Field("contact", "联系人", example="王明"),
-    Field("phone", "联系电话", example="0915-6321234"),
-    Field("address", "地址", example="石泉县城关镇江南路18号"),
+    Field("contact", "联系人", required=True, example="王明", help="通知书等印出的默认联系人"),
+    Field("phone", "联系电话", required=True, example="0915-6321234"),
+    Field("address", "地址", example="××县城关镇××路18号"),
 ]}
+
+
+def bundled():
+    """The shipped templates/ and sample rules.yaml (a Traversable): package data of an
+    installed docgen (setup.py puts the repository's copies there), or the repository root
+    itself, the demo workspace, when docgen runs from a checkout (an editable install)."""
+    shipped = resources.files("docgen") / SAMPLE
+    if shipped.is_dir():
+        return shipped
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / RULES_FILE).is_file() and (checkout / TEMPLATES).is_dir():
+        return checkout
+    raise DocgenError("docgen 安装不完整：找不到内置模板和期限规则样例（docgen/sample），请重新安装")
+
+
+def _scalar(text: str) -> str:
+    """A value as YAML reads it back unchanged: quoted only when plain it would not be (022, 是: …)."""
+    import yaml
+
+    text = str(text)
+    try:
+        plain = yaml.safe_load(text) == text and "#" not in text
+    except yaml.YAMLError:
+        plain = False
+    return text if plain else json.dumps(text, ensure_ascii=False)
+
+
+def office_yaml(values: dict) -> str:
+    """A commented office.yaml for `docgen init`: every field with its Chinese label; those
+    without a value are left commented out with an example."""
+    lines = ["# 发文机关信息：每份公文的版头、署名、版记和档号都从这里取值。修改后运行 docgen check。"]
+    for name, spec in OFFICE_FIELDS.items():
+        value = values.get(name)
+        comment = f"# {spec.label}" + ("（必填）" if spec.required else "") + (f"：{spec.help}" if spec.help else "")
+        lines.append(comment)
+        if isinstance(value, list):
+            lines.append(f"{name}:" + "".join(f"\n  - {_scalar(v)}" for v in value) if value else f"{name}: []")
+        elif value:
+            lines.append(f"{name}: {_scalar(value)}")
+        else:
+            example = "、".join(spec.example) if isinstance(spec.example, list) else spec.example
+            lines.append(f"# {name}: {example}" if not spec.required else f"{name}:  # 例：{example}")
+    return "\n".join(lines) + "\n"
 
 
 def find_root(option: str | None = None) -> Path:
@@ -87,9 +135,16 @@ class Workspace:
     def types(self) -> dict[str, DocType]:
         return load_types(self.templates)
 
-    def doctype(self, type_id: str) -> DocType:
-        try:
-            return self.types[type_id]
-        except KeyError:
-            known = "、".join(f"{t}（{d.name}）" for t, d in self.types.items())
-            raise DocgenError(f"未知文书类型「{type_id}」，可用：{known}") from None
+    def find_type(self, name: str) -> DocType | None:
+        """A document type by its id (summons) or its Chinese name (约谈通知书)."""
+        name = name.strip()
+        return self.types.get(name) or next((t for t in self.types.values() if t.name == name), None)
+
+    def type_names(self) -> str:
+        return "、".join(f"{t}（{d.name}）" for t, d in self.types.items())
+
+    def doctype(self, name: str) -> DocType:
+        found = self.find_type(name)
+        if found is None:
+            raise DocgenError(f"未知文书类型「{name}」，可用：{self.type_names()}（docgen types 列出全部）")
+        return found

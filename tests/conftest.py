@@ -19,6 +19,7 @@ def workspace(tmp_path) -> Path:
     root = tmp_path / "ws"
     root.mkdir()
     shutil.copy(REPO / "office.yaml", root)
+    shutil.copy(REPO / "rules.yaml", root)
     shutil.copytree(REPO / "templates", root / "templates")
     shutil.copytree(REPO / "casefiles", root / "casefiles")
     (root / "archive").mkdir()

@@ -62,6 +62,7 @@ def write_pdf(path: Path, pages: int) -> None:
 def make_workspace(root: Path) -> Path:
     root.mkdir(parents=True)
     shutil.copy(REPO / "office.yaml", root)
+    shutil.copy(REPO / "rules.yaml", root)
     shutil.copytree(REPO / "templates", root / "templates")
     shutil.copytree(REPO / "casefiles", root / "casefiles")
     (root / "archive").mkdir()

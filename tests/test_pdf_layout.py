@@ -56,6 +56,7 @@ def _workspace(root: Path, paragraphs: list[str], **values) -> Workspace:
     """A copy of the sample workspace's office and templates with one 通知 in case CASE."""
     root.mkdir(parents=True)
     shutil.copy(REPO / "office.yaml", root)
+    shutil.copy(REPO / "rules.yaml", root)
     shutil.copytree(REPO / "templates", root / "templates")
     folder = root / "casefiles" / "2021" / CASE
     folder.mkdir(parents=True)

@@ -19,6 +19,8 @@ COMMANDS = {
     "init": "docgen.cli.casefiles:init",
     "new": "docgen.cli.casefiles:new",
     "check": "docgen.cli.casefiles:check",
+    "types": "docgen.cli.casefiles:types",
+    "cases": "docgen.cli.deadlines:cases",
     "render": "docgen.cli.casefiles:render",
     "bundle": "docgen.cli.pdf:bundle",
     "due": "docgen.cli.deadlines:due",
@@ -79,7 +81,9 @@ def cli(ctx, root):
     常用：
       docgen check                 校验全部案卷
       docgen render 案卷号 --all   生成该案卷全部公文草稿
-      docgen new summons 案卷号    新建约谈通知书草稿
+      docgen types                 列出文书类型（id、中文名、字段、依据）
+      docgen cases                 列出案卷及未办结期限
+      docgen new 约谈通知书 案卷号 新建文书（必填项留空待填）
       docgen issue 案卷号 文书     编发文字号、生成正式件并归档
       docgen search 约谈 城关镇    全文检索档案
       docgen due                   列出未办结的期限

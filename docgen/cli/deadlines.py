@@ -1,4 +1,4 @@
-"""Commands over deadlines and case progress: due, blacklist, status."""
+"""Commands over deadlines and case progress: due, cases, blacklist, status."""
 
 from __future__ import annotations
 
@@ -55,9 +55,9 @@ def _warnings(deadlines) -> None:
 def due(ctx, on, within, as_json):
     """列出未办结的期限事项：案卷、事项、期限、剩余天数，最紧急的在前。
 
-    期限来自案卷中的文书（约谈纪要、巡查评估报告、督查反馈意见、挂牌督办通知书、联席会议纪要）
-    和 case.yaml 的办理记录（省巡查反馈、联合执法行动、巡查结束）；在 events 中记一行
-    「item: 事项」即办结该事项。有逾期事项时退出码仍为 0。
+    期限按工作区 rules.yaml 的规则，从案卷中文书的日期（如约谈纪要的约谈时间）或 case.yaml
+    办理记录的事件（如「巡查结束」）起算；在 events 中记一行「item: 事项」即办结该事项。
+    有逾期事项时退出码仍为 0。
 
     \b
     例：docgen due --on 2021-12-01
@@ -88,29 +88,59 @@ def due(ctx, on, within, as_json):
 
 
 @click.command()
+@on_option
+@json_option
+@click.pass_context
+def cases(ctx, on, as_json):
+    """列出全部案卷：案卷号、题名、办理状态、文书和未办结的期限（新年度在前）。
+
+    案卷有错误时仍列出，并注明问题（docgen check 查看详情）。
+    """
+    from docgen.deadlines import cases as list_cases
+
+    rows = list_cases(_workspace(ctx), on or dt.date.today())
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("还没有案卷。用 docgen new 类型 案卷号 新建，如 docgen new 约谈通知书 2024-yt-001。")
+    for r in rows:
+        overdue = [d for d in r["open"] if d["overdue"]]
+        click.secho(f"{r['case']}  {r['title'] or '（未填题名）'}  {r['status'] or '—'}", bold=bool(overdue),
+                    fg="red" if overdue or r["problems"] else None)
+        click.echo(f"    文书：{'、'.join(r['documents']) or '无'}")
+        for d in r["open"]:
+            click.echo(f"    未办结：{d['due']}（{_left(d['days_left'])}）{d['what']}［{d['item']}］")
+        if r["problems"]:
+            click.echo(f"    有{len(r['problems'])}处错误：{r['problems'][0]}" + ("……（docgen check 查看全部）" if len(r["problems"]) > 1 else ""))
+
+
+@click.command()
 @click.option("--year", type=int, required=True, help="统计通报的年度（按通报成文日期）。")
 @on_option
 @json_option
 @click.pass_context
 def blacklist(ctx, year, on, as_json):
-    """列出应列入“黑名单”的生产经营单位（《十项制度》八、第六条）。
+    """列出应列入“黑名单”的单位（规则见 rules.yaml 的 blacklist，样例为十项制度 八、第六条）。
 
-    一年中被两次以上通报（批评、暗访、情况通报，表扬不计；按通报 units 字段）且仍未整改的单位。
+    样例规则：一年中被两次以上通报（批评、暗访、情况通报，表扬不计；按通报 units 字段）且仍未整改的单位。
     整改办结的记录方式：在案卷 events 中记「item: 整改:单位名称」（日期不早于最近一次通报），
-    或最近一次通报的隐患清单中该单位各行 status 均为 已整改 / 已立行立改 / 已验收 / 已销号。
+    或最近一次通报的隐患清单中该单位各行的整改情况均为 rules.yaml 所列（已整改、已销号等）。
     """
     from docgen import deadlines
+    from docgen.rules import load as load_rules
 
+    ws = _workspace(ctx)
     on = on or dt.date.today()
-    listed, cleared = deadlines.blacklist(_workspace(ctx), year, on)
+    listed, cleared = deadlines.blacklist(ws, year, on)
+    rule = load_rules(ws).blacklist
     if as_json:
         emit_json([entry.as_dict() for entry in listed])
         return
-    click.echo(f"{year}年两次以上被通报且仍未整改的单位 {len(listed)} 家（截至{on.isoformat()}）"
-               + ("：" if listed else "。"))
+    click.echo(f"{year}年{rule.times}次以上被点名且仍未整改的单位 {len(listed)} 家（截至{on.isoformat()}，"
+               f"依据{rule.basis}）" + ("：" if listed else "。"))
     for entry in listed:
-        click.secho(f"{entry.unit}　被通报{len(entry.bulletins)}次，应列入“黑名单”，由行业主管部门责令停业（停产）整顿",
-                    fg="red", bold=True)
+        click.secho(f"{entry.unit}　被通报{len(entry.bulletins)}次，应{rule.consequence}", fg="red", bold=True)
         for b in entry.bulletins:
             click.echo(f"    {b['date']}  {b['case']} {b['doc']}  {b['title']}（{b['kind']}）")
     for entry in cleared:

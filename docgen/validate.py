@@ -1,0 +1,30 @@
+"""What `docgen check` verifies: office.yaml, the type declarations, rules.yaml and the
+casefiles, including events that name a deadline their case does not have."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from docgen import casefile
+from docgen import rules as rulebook
+from docgen.deadlines import case_deadlines
+from docgen.errors import DocgenError, Problem
+from docgen.workspace import Workspace
+
+
+def check(ws: Workspace, case_ids: list[str] | None = None) -> list[Problem]:
+    """Every problem found (default: in all casefiles), none raised."""
+    try:
+        ws.office, ws.types
+    except DocgenError as exc:
+        return exc.problems
+    try:
+        rules, problems = rulebook.load(ws), []
+    except DocgenError as exc:
+        rules, problems = None, exc.problems
+
+    def events(case, docs):
+        # events that name a deadline the case does not have would silently close nothing
+        case_deadlines(case, dt.date.max, docs, rules)
+
+    return problems + casefile.check(ws, case_ids, events if rules else None)
