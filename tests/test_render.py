@@ -220,8 +220,13 @@ body:
     docx = render(workspace, "2021-yt-001", "notice-x")
     assert paragraphs_with_style(docx, "Heading1GB") == ["一、第一部分", "二、第二部分"]
     assert paragraphs_with_style(docx, "Heading2GB") == ["（一）小节甲", "（二）小节乙"]
-    body = paragraphs_with_style(docx, "Body")
-    assert body[:4] == ["开头段。", "1.要点", "（1）细目", "细目正文。"]
+    # §7.3.3: levels 3 and 4 are headings too, in 仿宋 like the text, kept with what follows
+    assert paragraphs_with_style(docx, "Heading3GB") == ["1.要点"]
+    assert paragraphs_with_style(docx, "Heading4GB") == ["（1）细目"]
+    assert paragraphs_with_style(docx, "Body")[:2] == ["开头段。", "细目正文。"]
+    for level in (3, 4):
+        assert rpr_value(style(docx, f"Heading{level}GB"), "rFonts", "eastAsia") == gb.FONT_BODY
+        assert style(docx, f"Heading{level}GB").find(f"{W}pPr/{W}keepNext") is not None
     assert load_case(ws, "2021-yt-001").document("notice-x").values["body"][0] == "开头段。"
 
 
