@@ -53,7 +53,9 @@ class Line:
 
     @property
     def baseline(self) -> float:
-        return max(self.runs, key=lambda r: r.size).baseline
+        """The baseline of the line's Chinese type (a Latin face's may sit a little apart)."""
+        chinese = [r for r in self.runs if CJK.search(r.text)] or self.runs
+        return max(chinese, key=lambda r: r.size).baseline
 
     @property
     def size(self) -> float:
