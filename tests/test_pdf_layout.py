@@ -435,20 +435,19 @@ def test_every_all_chinese_full_line_holds_28_characters(sample_pdfs):
     the line keeps 27 characters, spread; README lists it)."""
     checked, carried = 0, []
     for name, pdf, doc in samples(sample_pdfs):
-        for page in range(1, text_end(pdf) + 1):
-            found = text_lines(pdf, page)
-            for ln, following in zip(found, found[1:] + [None]):
-                text = ln.text.replace(" ", "")
-                if ln.size != BODY_PT or abs(ln.x - LEFT) > PLACE or re.search(r"[\x21-\x7e]", text):
-                    continue
-                end = right_end(pdf, page, ln)
-                if end < BLOCK_RIGHT - CHAR / 2:
-                    continue  # a paragraph's last line
-                checked += 1
-                if len(text) == 27 and following is not None and following.text.replace(" ", "")[1:2] in CLOSING:
-                    carried.append(text)
-                    continue
-                assert len(text) == 28 + (end > BLOCK_RIGHT + CHAR / 2), (name, page, len(text), text)
+        found = [(page, ln) for page in range(1, text_end(pdf) + 1) for ln in text_lines(pdf, page)]
+        for (page, ln), (_, following) in zip(found, found[1:] + [(None, None)]):
+            text = ln.text.replace(" ", "")
+            if ln.size != BODY_PT or abs(ln.x - LEFT) > PLACE or re.search(r"[\x21-\x7e]", text):
+                continue
+            end = right_end(pdf, page, ln)
+            if end < BLOCK_RIGHT - CHAR / 2:
+                continue  # a paragraph's last line
+            checked += 1
+            if len(text) == 27 and following is not None and following.text.replace(" ", "")[1:2] in CLOSING:
+                carried.append(text)
+                continue
+            assert len(text) == 28 + (end > BLOCK_RIGHT + CHAR / 2), (name, page, len(text), text)
     assert checked > 200 and len(carried) <= checked // 20, (checked, carried)
 
 
