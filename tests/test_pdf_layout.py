@@ -424,15 +424,17 @@ def test_full_pages_carry_22_lines(sample_pdfs):
                 assert abs(steps - round(steps)) * PITCH < PLACE, (name, page, a.text, b.text)
 
 
-CLOSING = "，。、；：？！”’）》」』】"
+CLOSING = "，。、；：？！”’）》」』】"  # may not open a line
+OPENING = "“‘（《「『【"        # may not end one
 
 
 @needs_soffice
 def test_every_all_chinese_full_line_holds_28_characters(sample_pdfs):
     """A line of Chinese that runs from the left edge to the right edge of the text block holds
     28 characters, unless the line-breaking rules carried its last character over with a
-    closing mark that may not open a line (LibreOffice neither hangs nor squeezes that mark:
-    the line keeps 27 characters, spread; README lists it)."""
+    closing mark that may not open a line, or an opening mark that may not end one
+    (LibreOffice neither hangs nor squeezes the mark: the line keeps 27 characters, spread;
+    README lists it)."""
     checked, carried = 0, []
     for name, pdf, doc in samples(sample_pdfs):
         found = [(page, ln) for page in range(1, text_end(pdf) + 1) for ln in text_lines(pdf, page)]
@@ -444,7 +446,8 @@ def test_every_all_chinese_full_line_holds_28_characters(sample_pdfs):
             if end < BLOCK_RIGHT - CHAR / 2:
                 continue  # a paragraph's last line
             checked += 1
-            if len(text) == 27 and following is not None and following.text.replace(" ", "")[1:2] in CLOSING:
+            nxt = following.text.replace(" ", "") if following is not None else ""
+            if len(text) == 27 and (nxt[1:2] in CLOSING or nxt[:1] in OPENING):
                 carried.append(text)
                 continue
             assert len(text) == 28 + (end > BLOCK_RIGHT + CHAR / 2), (name, page, len(text), text)
