@@ -289,7 +289,8 @@ class Builder:
     def letter_head(self):
         """信函格式 (§10.1) first page: the red office name 30 mm from the top over a thick-thin
         double rule, a thin-thick double rule 20 mm above the foot, the 发文字号 7/8 of a
-        character under the first rule and flush right, no page number. The mark and rules are
+        character under the first rule and flush right (份号, 密级 and 紧急程度 flush left from
+        the same line down), no page number. The mark and rules are
         drawn at their places on the page (from `letter`, which depends on the mark's size),
         anchored to the number's paragraph: LibreOffice misplaces text boxes in headers."""
         section = self.doc.sections[0]
@@ -306,12 +307,19 @@ class Builder:
             drawings.append(anchored(filled_rect(length, height, gb.RED), name=f"信函红色双线{i + 1}",
                                      shape_id=4002 + i, x=(gb.PAGE_WIDTH * 635 - length) // 2, cx=length,
                                      cy=height, y="{{ letter.rules[%d][0] * 635 }}" % i))
-        p = self.para("{{ number }}", "DocNumber")
+        # 份号, 密级 and 紧急程度 (when set) flush left, one a line, the first beside the number
+        p = self.para(style="DocNumber", runs=[("{{ letter.first_marking.fang }}", gb.FONT_BODY),
+                                               ("{{ letter.first_marking.hei }}", gb.FONT_HEI),
+                                               ("\t{{ number }}", gb.FONT_BODY)])
         ppr = p._p.get_or_add_pPr()
+        child(ppr, "w:tabs").append(el("w:tab", w_val="right", w_pos=gb.TEXT_WIDTH))
         child(ppr, "w:spacing", w_before="{{ letter.number_before }}")
-        child(ppr, "w:jc", w_val="right")
+        child(ppr, "w:jc", w_val="left")
         for run in drawings:
             p._p.append(parse_xml(run.replace("<w:r>", f"<w:r {DRAWING_NS}>", 1)))
+        self.tag("for line in letter.more_markings")
+        self.para("{{ line }}", "Marking")
+        self.tag("endfor")
 
     def save(self, path: Path):
         self.doc.save(str(path))

@@ -213,7 +213,7 @@ class Renderer:
             "number": number,
             # in a letter's text box (a run) and in the 文件格式 body (a placed paragraph)
             "mark": RichText(mark, size=round(mark_pt * 2)),
-            "letter": gb.letter_frame(mark_pt),
+            "letter": {**gb.letter_frame(mark_pt), **_letter_markings(markings)},
             "number_before": gb.number_spacing(mark_pt),
             **markings,
             "mark_paragraph": Markup(raw_paragraph(mark, "Mark", size_pt=mark_pt, **dict(zip(
@@ -346,6 +346,14 @@ def _signature(signers: list[str], date_text: str, sealed: bool) -> str:
                            before=before if i == 0 else None)
              for i, (name, width) in enumerate(zip(signers, widths))]
     return "".join(names) + raw_paragraph(date_text, "SignDate", right=date_right)
+
+
+def _letter_markings(markings: dict) -> dict:
+    """份号 (仿宋), 密级 and 紧急程度 (黑体) of a letter: the first shares the 发文字号's line."""
+    lines = [(text, key != "copy_no") for key, text in markings.items() if text]
+    first, hei = lines[0] if lines else ("", False)
+    return {"first_marking": {"fang": "" if hei else first, "hei": first if hei else ""},
+            "more_markings": [text for text, _ in lines[1:]]}
 
 
 def _banji_box(cc_text: str, printed: bool) -> dict:

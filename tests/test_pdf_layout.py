@@ -651,3 +651,28 @@ def test_long_table_repeats_its_header_row(tmp_path):
     for page in pages:
         first = min((ln for ln in lines(pdf, page) if ln.size == TABLE_PT), key=lambda ln: ln.baseline)
         assert "序号" in first.text.replace(" ", ""), (page, first.text)
+
+
+@needs_soffice
+def test_letter_copy_number_security_and_urgency_under_the_rule(tmp_path):
+    """信函格式 (§10.1): 份号, 密级和保密期限, 紧急程度 flush left under the first double rule,
+    one a line in that order, the first 7/8 of a 3号 character under it, beside the 发文字号;
+    the title two lines under the last of them."""
+    root = tmp_path / "ws"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".git", ".venv", "out", "archive", "bench", "samples"))
+    path = root / "casefiles/2021/2021-dc-002/feedback.yaml"
+    path.write_text(path.read_text("utf-8") + "copy_number: 12\nsecurity: 秘密\nsecret_term: 1年\nurgency: 特急\n", "utf-8")
+    ws = Workspace(root)
+    renderer = Renderer(ws)
+    [pdf] = typeset(renderer, render_case(ws, "2021-dc-002", ["feedback"], tmp_path, renderer))
+    rule_bottom = red_rules(pdf, 1)[1][1]
+    found = text_lines(pdf, 1)
+    first, second, third = found[:3]
+    assert [first.text.split()[0], second.text, third.text] == ["000012", "秘密★1年", "特急"]
+    assert all(abs(ln.x - LEFT) <= PLACE for ln in (first, second, third))
+    number = next(r for r in first.runs if "〔" in r.text)
+    assert abs(number.em_top - first.em_top) <= PLACE and abs(first.em_top - rule_bottom - 7 / 8 * BODY_PT * PT) <= PLACE
+    assert all(abs(b.baseline - a.baseline - PITCH) <= PLACE for a, b in [(first, second), (second, third)])
+    title = _title(pdf)[0]
+    centre = lambda ln: (ln.em_top + ln.em_bottom) / 2  # noqa: E731
+    assert abs(centre(title) - centre(third) - 3 * PITCH) <= PLACE
