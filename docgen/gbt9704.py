@@ -141,10 +141,11 @@ def mark_size_pt(mark: str) -> float:
 
 # The largest mark's line, for the template's style (a placed mark sets its own).
 MARK_LINE = mm(15)
-# Where the mark's ink lies in an exact line 1.52 em high off the line grid, in ems from the
-# line's top (the 小标宋 stand-in, measured in LibreOffice's PDFs at 28, 32.5 and 42 pt): it
-# starts 0.37 em down and ends 1.30 em down.
-MARK_LINE_EM, MARK_INK_TOP_EM, MARK_INK_BOTTOM_EM = 1.52, 0.37, 1.30
+# Where the mark's ink lies in an exact line 1.15 em high off the line grid, in ems from the
+# line's top (the 小标宋 stand-in, measured in LibreOffice's PDFs): it starts 0.10 em down and
+# ends 1.02 em down. A line about as high as the ink leaves room above the mark for 份号, 密级
+# and 紧急程度 together (three lines, 30.7 mm of the 35).
+MARK_LINE_EM, MARK_INK_TOP_EM, MARK_INK_BOTTOM_EM = 1.15, 0.097, 1.016
 # Where 3号 body type lies in a line of the grid: its em box starts 2.73 mm under the line's
 # top (the 仿宋 stand-in, measured likewise).
 BODY_EM_TOP = mm(2.73)
@@ -153,10 +154,7 @@ BODY_EM_TOP = mm(2.73)
 def mark_spacing(size_pt: float, lines_above: int = 0) -> tuple[int, int]:
     """(space before, exact line height) of the mark's paragraph, so that its ink starts
     35 mm under the text block's top (§7.2.5) below `lines_above` lines of 份号, 密级 and
-    紧急程度.
-
-    All three lines leave too little room: the mark then starts right under them, up to
-    about 2 mm (28 pt) to 5 mm (42 pt) lower than 35 mm."""
+    紧急程度."""
     em = size_pt * 20
     before = mm(35) - MARK_INK_TOP_EM * em - lines_above * LINE_PITCH
     return max(0, round(before)), round(MARK_LINE_EM * em)

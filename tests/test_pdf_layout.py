@@ -250,14 +250,15 @@ LONG_CC = ["县委办", "县人大办", "县政府办", "县政协办", "县纪�
 
 @pytest.fixture(scope="module")
 def marked(tmp_path_factory) -> Path:
-    """The sample 约谈通知书 as a secret, urgent document with a 抄送 of four lines."""
+    """The sample 约谈通知书 as a numbered, secret, urgent copy, its mark short (so 42 pt), with
+    a 抄送 of four lines."""
     if shutil.which("soffice") is None and not os.environ.get("CI"):
         pytest.skip("LibreOffice (soffice) not installed")
     root = tmp_path_factory.mktemp("marked") / "ws"
     shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".git", ".venv", "out", "archive", "bench", "samples"))
     path = root / "casefiles/2021/2021-yt-001/summons.yaml"
-    path.write_text(path.read_text("utf-8") + "security: 秘密\nsecret_term: 1年\nurgency: 特急\ncc: [" + ", ".join(LONG_CC) + "]\n",
-                    "utf-8")
+    path.write_text(path.read_text("utf-8") + "copy_number: 12\nsecurity: 秘密\nsecret_term: 1年\nurgency: 特急\n"
+                    "mark: 石泉县安委办文件\ncc: [" + ", ".join(LONG_CC) + "]\n", "utf-8")
     ws = Workspace(root)
     docx = root / "summons.docx"
     docx.write_bytes(Renderer(ws).render_bytes(load_case(ws, "2021-yt-001").document("summons")))
@@ -265,19 +266,20 @@ def marked(tmp_path_factory) -> Path:
     return out
 
 
-def test_security_and_urgency_top_left_above_the_mark(marked):
-    """§7.2.2-7.2.3: 密级★保密期限 and 紧急程度 in 黑体, one a line from the top of the text
-    block, flush left; the mark stays 35 mm under the text block's top."""
-    first = lines(marked, 1, size=BODY_PT)[:2]
-    assert [ln.text for ln in first] == ["秘密★1年", "特急"]
-    assert all(abs(ln.x - LEFT) <= TOL for ln in first)
+def test_copy_number_security_and_urgency_top_left_above_the_mark(marked):
+    """§7.2.1-7.2.3: 份号 (6 digits), 密级★保密期限 and 紧急程度 (黑体, the face of the 一、
+    headings), one a line from the top of the text block, flush left; a 42 pt mark still
+    starts 35 mm under the text block's top."""
+    first = lines(marked, 1, size=BODY_PT)[:3]
+    assert [ln.text for ln in first] == ["000012", "秘密★1年", "特急"]
+    assert all(abs(ln.x - LEFT) <= PLACE for ln in first)
     assert TOP <= first[0].em_top and first[0].em_bottom <= TOP + PITCH  # the grid's first line
-    # one grid line apart (baselines shift a little between the Latin digits' face and 黑体)
-    assert all(abs(b.baseline - a.baseline - PITCH) <= TOL for a, b in zip(first, first[1:]))
-    security, urgency = ({r.font for r in ln.runs if CJK.search(r.text)} for ln in first)
-    assert security == urgency and len(urgency) == 1 and "SansCJK" in urgency.pop()  # 黑体
-    top = red_ink(marked, 1, above=100)[0]
-    assert abs(top - (TOP + 35)) <= TOL, top
+    assert all(abs(b.baseline - a.baseline - PITCH) <= PLACE for a, b in zip(first, first[1:]))
+    heading = next(r.font for page in (1, 2) for ln in lines(marked, page) for r in ln.runs if r.text.startswith("一、"))
+    assert {r.font for ln in first[1:] for r in ln.runs if CJK.search(r.text)} == {heading}
+    top, bottom, *_ = red_ink(marked, 1, above=100)
+    assert bottom - top > 0.9 * 42 * PT  # the whole mark, at 42 pt
+    assert abs(top - (TOP + 35)) <= PLACE, top
 
 
 # ------------------------------------------------------------------ faces
