@@ -265,14 +265,16 @@ def _title_shape(widths: list[int]) -> float:
 TABLE_PT = SIZES["小四"]
 TABLE_LINE = round(TABLE_PT * 20 * 1.25)
 TABLE_CELL_MARGIN = mm(1.5)
-_UNBREAKABLE = re.compile(r"[0-9A-Za-z.%\-]+")
+# What a cell keeps on one line: a month and day (10月15日), a number with its unit, a Latin word.
+_UNBREAKABLE = re.compile(r"\d{1,2}月\d{1,2}日|[0-9A-Za-z.%\-]+[年月日号时个条家起人]?")
 SHORT_LABEL = 4  # a header label of up to four characters stays on one line
+SHORT_CELL = 5   # so does a cell of up to five (整改中, 已立行立改)
 
 
 def column_widths(header: list[str], rows: list[list[str]], width: int = TEXT_WIDTH) -> list[int]:
     """Column widths (twips) of a table as wide as `width`, from its content: a header label
     of up to four characters on one line (序号 never breaks), a longer one in two at most,
-    digits and Latin words whole, and each
+    short cells, dates, numbers and Latin words whole, and each
     further character of width goes to the column where it saves most lines of the whole
     table, or else most lines of its cells (the rest to the columns with the most text)."""
     from docgen.words import words
@@ -289,8 +291,10 @@ def column_widths(header: list[str], rows: list[list[str]], width: int = TEXT_WI
         return max([w(word) for word in words(label)] + [math.ceil(len(label) / 2) * step])
 
     columns = list(zip(header, *rows))
-    widths = [max([least(col[0]), step] + [w(m) for cell in col[1:] for m in _UNBREAKABLE.findall(cell)]) + pad
-              for col in columns]
+    def whole(cell: str) -> list[str]:
+        return [cell] if len(cell) <= SHORT_CELL else _UNBREAKABLE.findall(cell)
+
+    widths = [max([least(col[0]), step] + [w(m) for cell in col[1:] for m in whole(cell)]) + pad for col in columns]
 
     def height(ws: list[int]) -> int:
         """Lines of the table, then (as a tie-break) lines of all its cells."""
