@@ -313,6 +313,20 @@ def column_widths(header: list[str], rows: list[list[str]], width: int = TEXT_WI
     return _fill([wc + spare * t // max(sum(text), 1) for wc, t in zip(widths, text)], width)
 
 
+_CELL_DATE = re.compile(r"(\d{4}年)\d{1,2}月\d{1,2}日")
+
+
+def cell_break(text: str, width: int) -> int | None:
+    """Where a cell of `width` twips breaks its text by hand, or None: a date too wide for one
+    line goes on two, the year over the month and day (LibreOffice would break after 10 in
+    2021年10|月15日)."""
+    date = _CELL_DATE.fullmatch(text)
+    inner = width - 2 * TABLE_CELL_MARGIN
+    if date and text_width(text, TABLE_PT) > inner:
+        return len(date.group(1))
+    return None
+
+
 def _fill(widths: list[int], width: int) -> list[int]:
     """Widths whose sum is exactly `width` (the rounding goes to the widest column)."""
     widths[widths.index(max(widths))] += width - sum(widths)

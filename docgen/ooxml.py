@@ -319,14 +319,19 @@ def signature_paragraphs(body):
 def break_before_tail(p, chars: int) -> None:
     """Start a new page before the last `chars` characters of paragraph p (the whole paragraph
     when it has no more): the paragraph's text is unchanged, only where its lines fall."""
-    from copy import deepcopy
-
-    texts = [t for t in p.iter(qn("w:t")) if next(a for a in t.iterancestors(qn("w:p"))) is p]
-    pos = sum(len(t.text or "") for t in texts) - chars
+    pos = len(paragraph_text(p)) - chars
     if pos <= 0:
         child(child(p, "w:pPr"), "w:pageBreakBefore")
-        return
-    for t in texts:
+    else:
+        insert_break(p, pos, page=True)
+
+
+def insert_break(p, pos: int, *, page: bool = False) -> None:
+    """A line break (or page break) in paragraph p before its character `pos`, splitting the
+    run there; the text itself is unchanged."""
+    from copy import deepcopy
+
+    for t in (t for t in p.iter(qn("w:t")) if next(a for a in t.iterancestors(qn("w:p"))) is p):
         size = len(t.text or "")
         if pos <= size:
             run = t.getparent()
@@ -337,7 +342,7 @@ def break_before_tail(p, chars: int) -> None:
             tail_t = el("w:t")
             tail_t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
             tail_t.text, t.text = t.text[pos:], t.text[:pos]
-            tail.append(el("w:br", w_type="page"))
+            tail.append(el("w:br", w_type="page") if page else el("w:br"))
             tail.append(tail_t)
             for later in list(t.itersiblings()):  # the rest of the run goes after the break
                 tail.append(later)

@@ -30,7 +30,7 @@ from docgen.doctypes import flatten_body
 from docgen.errors import DocgenError, Problem
 from docgen.fsio import atomic_write
 from docgen.ooxml import (BLANK_FOOTER, W_NS, banji_drawing, banji_on_own_page, break_before_tail, fixed_widths,
-                          paragraph_text, raw_paragraph, signature_paragraphs, table_cells)
+                          insert_break, paragraph_text, raw_paragraph, signature_paragraphs, table_cells)
 from docgen.rules import load as load_rules
 
 _PART_RE = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
@@ -155,7 +155,14 @@ class CompiledTemplate:
         tables = root.findall(f".//{{{W_NS}}}tbl")
         for tbl in tables:  # column widths from the content
             header, *rows = table_cells(tbl)
-            fixed_widths(tbl, gb.column_widths(header, rows))
+            widths = gb.column_widths(header, rows)
+            fixed_widths(tbl, widths)
+            for tr in tbl.findall(f"{{{W_NS}}}tr")[1:]:
+                for tc, width in zip(tr.findall(f"{{{W_NS}}}tc"), widths):
+                    for p in tc.findall(f"{{{W_NS}}}p"):
+                        at = gb.cell_break(paragraph_text(p), width)
+                        if at:
+                            insert_break(p, at)
         found = signature_paragraphs(root) if layout.carry else None
         if found and found[0] is not None:
             break_before_tail(found[0], layout.carry)
