@@ -268,7 +268,7 @@ TABLE_CELL_MARGIN = mm(1.5)
 # What a cell keeps on one line: a month and day (10月15日), a number with its unit, a Latin word.
 _UNBREAKABLE = re.compile(r"\d{1,2}月\d{1,2}日|[0-9A-Za-z.%\-]+[年月日号时个条家起人]?")
 SHORT_LABEL = 4  # a header label of up to four characters stays on one line
-SHORT_CELL = 5   # so does a cell of up to five (整改中, 已立行立改)
+SHORT_CELL = 4   # so does a cell of up to four (整改中, 云雾山镇)
 
 
 def column_widths(header: list[str], rows: list[list[str]], width: int = TEXT_WIDTH) -> list[int]:
