@@ -365,8 +365,9 @@ def memorandum(b: Builder):
     b.text("{{ unit }}应当根据约谈提出的要求，在规定时间内落实整改措施，并于约谈后{{ rule_deadline.period }}内"
            "（{{ rule_deadline.due }}前）将约谈要求落实情况书面报告{{ office.name }}。")
     b.attachment_note(); b.attendance()
-    # a blank line to sign on under each (the signature's own blank line under the second)
-    b.text("约谈小组成员（签名）：", "", "被约谈人（签名）：", style="Recipients")
+    # set off from the list above, a blank line to sign on under each (the signature's own
+    # blank line under the second)
+    b.text("", "约谈小组成员（签名）：", "", "被约谈人（签名）：", style="Recipients")
     b.signature(); b.annotation(); b.banji()
 
 
