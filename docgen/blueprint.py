@@ -140,7 +140,7 @@ class Builder:
         """The red rule as wide as the text block, 4 mm under the 发文字号 (§7.2.6): the
         paragraph's bottom border, so it must have no indents."""
         ppr = p._p.get_or_add_pPr()
-        child(ppr, "w:pBdr").append(border("w:bottom", "single", gb.RED_RULE_PT * 8, gb.RED, gb.number_rule_space_pt()))
+        child(ppr, "w:pBdr").append(border("w:bottom", "single", *gb.NUMBER_RULE))
 
     # ------------------------------------------------------------ blocks
     def mark(self):
@@ -158,17 +158,11 @@ class Builder:
         self.rule_below(p)
 
     def number_with_signer(self):
-        """上行文 (§7.2.4, §7.2.7): 发文字号 left and 签发人 right, each one character in, on one
-        line; tab stops rather than indents, so that the rule under it spans the text block."""
-        char = gb.BODY_PT * 20
-        p = self.para(style="DocNumber", runs=[("\t{{ number }}\t签发人：", gb.FONT_BODY), ("{{ signer }}", gb.FONT_KAI)])
-        ppr = p._p.get_or_add_pPr()
-        child(ppr, "w:spacing", w_before="{{ number_before }}")
-        tabs = child(ppr, "w:tabs")
-        tabs.append(el("w:tab", w_val="left", w_pos=char))
-        tabs.append(el("w:tab", w_val="right", w_pos=gb.TEXT_WIDTH - char))
-        child(ppr, "w:jc", w_val="left")
-        self.rule_below(p)
+        """上行文 (§7.2.4, §7.2.7): 发文字号 left, one character in, on the line of the last
+        签发人; the 签发人 right, one character in. Placed from the names' widths at render
+        time (signer_block); tab stops rather than indents, so the rule under it spans the
+        text block."""
+        self.para("{{p signer_block }}", "DocNumber")
 
     def title(self):
         self.para("{{ title | title_lines }}", "DocTitle")

@@ -160,6 +160,19 @@ def mark_spacing(size_pt: float, lines_above: int = 0) -> tuple[int, int]:
     return max(0, round(before)), round(MARK_LINE_EM * em)
 
 
+SIGNER_LABEL = "签发人："
+
+
+def signer_lines(signers: list[str]) -> tuple[list[str], int, int]:
+    """上行文's 签发人 (§7.2.7): the names in the issuers' order, two a line, a full-width
+    space between; the block ends one character in from the right, wrapped lines aligned
+    with the first name. Returns (the lines of names, where the label starts, where the
+    names start: twips from the text block's left edge)."""
+    lines = ["\u3000".join(signers[i:i + 2]) for i in range(0, len(signers), 2)]
+    names_at = TEXT_WIDTH - BODY_PT * 20 - text_width(lines[0])
+    return lines, names_at - text_width(SIGNER_LABEL), names_at
+
+
 def number_spacing(size_pt: float) -> int:
     """Space before the 发文字号 (§7.2.4): two blank lines under the mark's ink, whose line
     ends a little below it (its descent)."""
@@ -177,6 +190,10 @@ def number_rule_space_pt() -> int:
     number's characters (their em box)."""
     below_type = LINE_PITCH - BODY_EM_TOP - BODY_PT * 20
     return max(0, round((RULE_UNDER_NUMBER - below_type) / 20))
+
+
+# The red rule as a paragraph's bottom border: (weight in eighths of a point, colour, space).
+NUMBER_RULE = (RED_RULE_PT * 8, RED, number_rule_space_pt())
 
 
 # §10.1 信函格式. Lengths in mm from the page's edges; the rules' weights are docgen's (the

@@ -181,6 +181,28 @@ def raw_paragraph(text: str, style_id: str, *, right: int | None = None,
             f'<w:r>{rpr}<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')
 
 
+def tabbed_paragraph(style_id: str, runs: list[tuple[str, str]], tabs: list[int], *, before: int | None = None,
+                     rule: tuple[int, str, int] | None = None) -> str:
+    """One left-aligned paragraph as an XML string whose runs (text, East Asian font; a tab
+    as \\t) stand at left tab stops (twips); `rule` = (eighths of a point, colour, points of
+    space) draws a bottom border. Text is escaped here."""
+    ppr = f'<w:pStyle w:val="{style_id}"/>'
+    if rule:
+        ppr += f'<w:pBdr><w:bottom w:val="single" w:sz="{rule[0]}" w:space="{rule[2]}" w:color="{rule[1]}"/></w:pBdr>'
+    ppr += "<w:tabs>" + "".join(f'<w:tab w:val="left" w:pos="{pos}"/>' for pos in tabs) + "</w:tabs>"
+    if before is not None:
+        ppr += f'<w:spacing w:before="{before}"/>'
+    ppr += '<w:jc w:val="left"/>'
+    body = ""
+    for text, font in runs:
+        rpr = (f'<w:rPr><w:rFonts w:ascii="{gb.FONT_LATIN}" w:hAnsi="{gb.FONT_LATIN}" w:eastAsia="{font}"'
+               f' w:cs="{gb.FONT_LATIN}" w:hint="eastAsia"/></w:rPr>')
+        for i, part in enumerate(text.split("\t")):
+            body += (f"<w:r>{rpr}<w:tab/></w:r>" if i else "") + \
+                (f'<w:r>{rpr}<w:t xml:space="preserve">{escape(part)}</w:t></w:r>' if part else "")
+    return f'<w:p xmlns:w="{W_NS}"><w:pPr>{ppr}</w:pPr>{body}</w:p>'
+
+
 DRAWING_NS = (f'xmlns:w="{W_NS}" xmlns:wp="{WP_NS}" '
               'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
               'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"')

@@ -30,7 +30,8 @@ from docgen.doctypes import flatten_body
 from docgen.errors import DocgenError, Problem
 from docgen.fsio import atomic_write
 from docgen.ooxml import (BLANK_FOOTER, W_NS, banji_drawing, banji_on_own_page, break_before_tail, fixed_widths,
-                          insert_break, paragraph_text, raw_paragraph, signature_paragraphs, table_cells)
+                          insert_break, paragraph_text, raw_paragraph, signature_paragraphs, table_cells,
+                          tabbed_paragraph)
 from docgen.rules import load as load_rules
 
 _PART_RE = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
@@ -226,6 +227,8 @@ class Renderer:
             "mark_paragraph": Markup(raw_paragraph(mark, "Mark", size_pt=mark_pt, **dict(zip(
                 ("before", "line"), gb.mark_spacing(mark_pt, sum(map(bool, markings.values()))))))),
             "signature": Markup(_signature(signers, str(date), bool(values.get("sealed")))),
+            **({"signer_block": Markup(_signer_block(values["signer"], number, gb.number_spacing(mark_pt)))}
+               if values.get("signer") else {}),
             "cc_text": "，".join(cc),
             "print_date": values.get("print_date", date),
             "attachment_lines": gb.attachment_lines(attachments),
@@ -353,6 +356,20 @@ def _signature(signers: list[str], date_text: str, sealed: bool) -> str:
                            before=before if i == 0 else None)
              for i, (name, width) in enumerate(zip(signers, widths))]
     return "".join(names) + raw_paragraph(date_text, "SignDate", right=date_right)
+
+
+def _signer_block(signer: str, number: str, before: int) -> str:
+    """上行文's 发文字号 and 签发人 (§7.2.4, §7.2.7): names (several parted by 、) two a line,
+    the number on the line of the last, the red rule under it (§7.2.6)."""
+    lines, label_at, names_at = gb.signer_lines(re.split(r"[、，,]\s*", signer.strip()))
+    out = []
+    for i, names in enumerate(lines):
+        last = i == len(lines) - 1
+        head = "\t" + (number if last else "") + "\t"
+        runs = [(head + gb.SIGNER_LABEL, gb.FONT_BODY)] if i == 0 else [(head + "\t", gb.FONT_BODY)]
+        out.append(tabbed_paragraph("DocNumber", runs + [(names, gb.FONT_KAI)], [gb.BODY_PT * 20, label_at, names_at],
+                                    before=before if i == 0 else None, rule=gb.NUMBER_RULE if last else None))
+    return "".join(out)
 
 
 def _letter_markings(markings: dict) -> dict:

@@ -680,3 +680,29 @@ def test_letter_copy_number_security_and_urgency_under_the_rule(tmp_path):
     title = _title(pdf)[0]
     centre = lambda ln: (ln.em_top + ln.em_bottom) / 2  # noqa: E731
     assert abs(centre(title) - centre(third) - 3 * PITCH) <= PLACE
+
+
+@needs_soffice
+def test_several_signers_two_a_line_the_number_on_the_last(tmp_path):
+    """§7.2.7: several 签发人 in order, two names a line, wrapped names aligned with the first;
+    the block one character in from the right; the 发文字号 on the line of the last name; the
+    red rule under it."""
+    root = tmp_path / "ws"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".git", ".venv", "out", "archive", "bench", "samples"))
+    path = root / "casefiles/2021/2021-xc-003/patrol_report.yaml"
+    path.write_text(re.sub(r"(?m)^signer: .*$", "signer: 王建国、李明、张华", path.read_text("utf-8")), "utf-8")
+    ws = Workspace(root)
+    renderer = Renderer(ws)
+    [pdf] = typeset(renderer, render_case(ws, "2021-xc-003", ["patrol_report"], tmp_path, renderer))
+    first, second = [ln for ln in text_lines(pdf, 1) if "签发人" in ln.text or "张华" in ln.text]
+    assert first.text.replace(" ", "").replace("\u3000", "") == "签发人：王建国李明"
+    assert abs(right_end(pdf, 1, first) - (BLOCK_RIGHT - CHAR)) <= PLACE
+    label = min(first.runs, key=lambda r: r.x)
+    name_x = next(r.x for r in sorted(first.runs, key=lambda r: r.x) if r.text.strip().startswith("王"))
+    assert label.text.startswith("签发人")
+    [wrapped] = [r for r in second.runs if "张华" in r.text]
+    assert abs(wrapped.x - name_x) <= PLACE, (wrapped.x, name_x)
+    assert "〔" in second.text and abs(second.x - (LEFT + CHAR)) <= PLACE
+    assert abs(second.baseline - first.baseline - PITCH) <= PLACE
+    [rule] = red_rules(pdf, 1)
+    assert second.em_bottom < rule[0] < second.em_bottom + 5 and abs(rule[3] - rule[2] - 156) <= PLACE
