@@ -368,7 +368,7 @@ def _signer_block(signer: str, number: str, before: int) -> str:
         head = "\t" + (number if last else "") + "\t"
         runs = [(head + gb.SIGNER_LABEL, gb.FONT_BODY)] if i == 0 else [(head + "\t", gb.FONT_BODY)]
         out.append(tabbed_paragraph("DocNumber", runs + [(names, gb.FONT_KAI)], [gb.BODY_PT * 20, label_at, names_at],
-                                    before=before if i == 0 else None, rule=gb.NUMBER_RULE if last else None))
+                                    before=before if i == 0 else 0, rule=gb.NUMBER_RULE if last else None))
     return "".join(out)
 
 
