@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# LibreOffice, CJK fonts and the fontconfig aliases for the GB/T 9704 font names.
+# LibreOffice, poppler and the free faces that stand in for the GB/T 9704 font names.
 sysdeps:
 	bash packaging/install-system-deps.sh
 

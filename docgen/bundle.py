@@ -162,7 +162,8 @@ def _assemble(workspace, case, docs, items, skipped, out, numbers, pdfs, rendere
                         zip(rendered, typeset(renderer, rendered, work / "pdf1", timeout=timeout))})
     image_pdf = None
     if images:
-        (pages,) = convert([_image_pages_docx(work / "images.docx", images)], work / "pdf1", timeout=timeout)
+        (pages,) = convert([_image_pages_docx(work / "images.docx", images)], work / "pdf1", timeout=timeout,
+                           fonts=workspace.fonts)
         image_pdf = PdfReader(pages)
     if image_pdf is not None and len(image_pdf.pages) != len(images):
         raise DocgenError(f"图片附件排版出错：{len(images)} 张图片生成了 {len(image_pdf.pages)} 页")
@@ -183,7 +184,8 @@ def _assemble(workspace, case, docs, items, skipped, out, numbers, pdfs, rendere
         contents = _contents_docx(work / "contents.docx", workspace, case, items)
         stamps = _stamps_docx(work / "stamps.docx", cover_n + 1, total)
         cover_pdf, contents_pdf, stamps_pdf = (
-            PdfReader(p) for p in convert([cover, contents, stamps], work / "pdf2", timeout=timeout))
+            PdfReader(p) for p in convert([cover, contents, stamps], work / "pdf2", timeout=timeout,
+                                          fonts=workspace.fonts))
         if (len(cover_pdf.pages), len(contents_pdf.pages)) == (cover_n, contents_n):
             break
         cover_n, contents_n = len(cover_pdf.pages), len(contents_pdf.pages)

@@ -13,7 +13,21 @@ dc:subject → /Subject and dc:description, cp:keywords → /Keywords and pdf:Ke
 Two quirks, left alone: keywords are split on spaces, commas and semicolons and re-joined
 with ", " ("石安委办〔2021〕16号; 2021-001" → "石安委办〔2021〕16号, 2021-001"); and /CreationDate
 is written as "D:20211026093000Z'", which pypdf's `metadata.creation_date` refuses to parse
-(read `xmp_metadata.xmp_create_date` instead). See packaging/fonts/README.md for the fonts.
+(read `xmp_metadata.xmp_create_date` instead).
+
+Fonts: LibreOffice runs with a fontconfig configuration written for the run (docgen.fonts), so
+the faces do not depend on system-wide alias files, and an office's own fonts (a workspace's
+fonts/ folder) win over the free stand-ins.
+
+Hanging punctuation (标点溢出边界): LibreOffice 7.4 lets a closing mark at a line's end hang
+into the margin, but on a justified line it lays the mark out and then, depending on the line's
+width to the twip (about one width in seven), does not paint it: the mark is missing from the
+PDF's pixels and text while the next line starts after it. Left-aligned lines never lose it;
+justified lines without hanging never do. So each copy handed to LibreOffice has hanging turned
+off: a closing mark that does not fit takes the character before it to the next line, and the
+justified line keeps every mark inside the text block. Word and WPS still hang (w:overflowPunct
+on is their default, and what the copy says): LibreOffice reads w:overflowPunct inverted
+(writerfilter: hanging = value is 0), so "on" is what turns its hanging off.
 """
 
 from __future__ import annotations
@@ -24,9 +38,11 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import zipfile
 from pathlib import Path
 
 from docgen.errors import DocgenError
+from docgen.fonts import write_configuration
 from docgen.fsio import atomic_write
 
 # SelectPdfVersion 2 = PDF/A-2b, which also forces every font to be embedded. The JSON form
@@ -46,10 +62,12 @@ def find_soffice() -> str:
 
 
 def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
-            timeout: float = 180) -> list[Path]:
+            timeout: float = 180, fonts: Path | None = None) -> list[Path]:
     """Convert each .docx to <stem>.pdf (beside it, or in out_dir); return the PDF paths in
     input order. One LibreOffice run for all files; `timeout` (seconds) bounds that run.
-    All or nothing: if any file fails, no PDF is written and DocgenError names the failures.
+    `fonts` is a folder of the office's own font files (a workspace's fonts/), used before
+    any stand-in. All or nothing: if any file fails, no PDF is written and DocgenError names
+    the failures.
     """
     sources = [Path(p) for p in docx_paths]
     if not sources:
@@ -75,12 +93,13 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
         inputs = []
         for i, src in enumerate(sources):
             inputs.append(indir / f"{i:04d}.docx")
-            shutil.copyfile(src, inputs[-1])
+            _for_libreoffice(src, inputs[-1])
         cmd = [soffice, f"-env:UserInstallation={(work / 'profile').as_uri()}",
                "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
                "--nolockcheck", "--convert-to", _FILTER, "--outdir", str(outdir),
                *map(str, inputs)]
-        returncode, output = _run(cmd, timeout, sources)
+        env = {**os.environ, "FONTCONFIG_FILE": str(write_configuration(work / "fonts.conf", fonts))}
+        returncode, output = _run(cmd, timeout, sources, env)
 
         failed, problems = [], []
         for i, src in enumerate(sources):
@@ -104,12 +123,67 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _run(cmd: list[str], timeout: float, sources: list[Path]) -> tuple[int, str]:
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_PARTS = re.compile(r"^word/(document|styles|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+
+
+def _for_libreoffice(src: Path, dst: Path) -> None:
+    """Copy a .docx for conversion with hanging punctuation off in every paragraph (see the
+    module's docstring): no paragraph or style says otherwise, and the document defaults say
+    w:overflowPunct. A file that is not a readable .docx is copied as it is, for LibreOffice
+    to judge (and _check to report)."""
+    from lxml import etree
+
+    try:
+        with zipfile.ZipFile(src) as zin:
+            parts = [(info, zin.read(info)) for info in zin.infolist()]
+    except (zipfile.BadZipFile, OSError, EOFError):
+        shutil.copyfile(src, dst)
+        return
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in parts:
+            if _PARTS.match(info.filename):
+                try:
+                    root = etree.fromstring(data)
+                except etree.XMLSyntaxError:
+                    root = None
+                if root is not None:
+                    for node in root.iter(f"{W}overflowPunct"):
+                        node.getparent().remove(node)
+                    if info.filename == "word/styles.xml":
+                        _default_overflow_punct(root)
+                    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            zout.writestr(info, data)
+
+
+def _default_overflow_punct(styles) -> None:
+    """<w:overflowPunct/> in the document defaults' paragraph properties, in schema order
+    (after w:kinsoku and w:wordWrap, before everything that follows them)."""
+    from lxml import etree
+
+    defaults = styles.find(f"{W}docDefaults")
+    if defaults is None:
+        defaults = etree.Element(f"{W}docDefaults")
+        styles.insert(0, defaults)
+    ppr_default = defaults.find(f"{W}pPrDefault")
+    if ppr_default is None:
+        ppr_default = etree.SubElement(defaults, f"{W}pPrDefault")
+    ppr = ppr_default.find(f"{W}pPr")
+    if ppr is None:
+        ppr = etree.SubElement(ppr_default, f"{W}pPr")
+    before = {f"{W}{t}" for t in ("pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr",
+                                  "widowControl", "numPr", "suppressLineNumbers", "pBdr", "shd",
+                                  "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap")}
+    position = sum(1 for child in ppr if child.tag in before)
+    ppr.insert(position, etree.Element(f"{W}overflowPunct"))
+
+
+def _run(cmd: list[str], timeout: float, sources: list[Path], env: dict) -> tuple[int, str]:
     """Run LibreOffice in its own process group; on timeout or interruption kill the whole
     group (soffice is a shell script that starts oosplash, which starts soffice.bin)."""
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+                                stderr=subprocess.STDOUT, start_new_session=True, env=env)
     except OSError as exc:
         raise DocgenError(f"无法启动 LibreOffice（{cmd[0]}）：{exc}。请运行 make sysdeps 重新安装。") from exc
     try:

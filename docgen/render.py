@@ -258,7 +258,8 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
     arranged and converted again, until the pages agree (one round nearly always does)."""
     from docgen.pdf import convert
 
-    pdfs = convert([r.docx for r in rendered], out_dir, timeout=timeout)
+    fonts = renderer.workspace.fonts
+    pdfs = convert([r.docx for r in rendered], out_dir, timeout=timeout, fonts=fonts)
     layouts = [Layout()] * len(rendered)
     for _ in range(3):
         redo = []
@@ -270,7 +271,7 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
                 redo.append(i)
         if not redo:
             break
-        for i, pdf in zip(redo, convert([rendered[i].docx for i in redo], out_dir, timeout=timeout)):
+        for i, pdf in zip(redo, convert([rendered[i].docx for i in redo], out_dir, timeout=timeout, fonts=fonts)):
             pdfs[i] = pdf
     return pdfs
 

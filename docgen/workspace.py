@@ -107,6 +107,11 @@ class Workspace:
         return self.root / "templates"
 
     @property
+    def fonts(self) -> Path:
+        """The office's own font files (方正, 中易 …), used before any stand-in in PDFs."""
+        return self.root / "fonts"
+
+    @property
     def casefiles(self) -> Path:
         return self.root / "casefiles"
 

@@ -26,6 +26,22 @@ def workspace(tmp_path) -> Path:
     return root
 
 
+def one_document_workspace(root: Path, case_id: str, case: dict, doc_id: str, document: dict) -> Path:
+    """A workspace of the shipped office.yaml, rules.yaml and templates whose only casefile
+    (case.yaml from `case`) holds one document (`document`, as its YAML would say)."""
+    import yaml
+
+    root.mkdir(parents=True)
+    for name in ("office.yaml", "rules.yaml"):
+        shutil.copy(REPO / name, root)
+    shutil.copytree(REPO / "templates", root / "templates")
+    folder = root / "casefiles" / case_id[:4] / case_id
+    folder.mkdir(parents=True)
+    (folder / "case.yaml").write_text(yaml.safe_dump(case, allow_unicode=True), "utf-8")
+    (folder / f"{doc_id}.yaml").write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+    return root
+
+
 @pytest.fixture
 def run(workspace):
     """Run the real `docgen` CLI against the workspace copy; returns click's Result."""

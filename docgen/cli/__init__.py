@@ -30,6 +30,7 @@ COMMANDS = {
     "archive": "docgen.cli.archive:archive",
     "search": "docgen.cli.search:search",
     "index": "docgen.cli.search:index",
+    "fonts": "docgen.cli.fonts:fonts",
 }
 
 
