@@ -326,16 +326,20 @@ def paragraph_text(p) -> str:
 
 
 def signature_paragraphs(body):
-    """(last paragraph of the text, the 附件说明 paragraphs, the first 署名 paragraph) of a
-    rendered body, or None when it has no signature."""
+    """(last paragraph of the text, the 附件说明 paragraphs, the 署名 paragraphs, the 成文日期
+    paragraph) of a rendered body, or None when it has no signature."""
     name = next((p for p in body.iter(qn("w:p")) if _style(p) == "Signature"), None)
     if name is None:
         return None
+    names, date = [name], name.getnext()
+    while date is not None and _style(date) == "Signature":
+        names.append(date)
+        date = date.getnext()
     attach, prev = [], name.getprevious()
     while prev is not None and prev.tag == qn("w:p") and _style(prev) in _BEFORE_SIGNATURE:
         attach.insert(0, prev)
         prev = prev.getprevious()
-    return (prev if prev is not None and prev.tag == qn("w:p") else None), attach, name
+    return (prev if prev is not None and prev.tag == qn("w:p") else None), attach, names, date
 
 
 def break_before_tail(p, chars: int) -> None:

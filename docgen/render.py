@@ -101,10 +101,10 @@ class Layout:
 
     banji_blank_pages: None keeps the 版记 at the foot of the text's last page; a number puts
     it on a page of its own after that many blank pages, so that it lies on an even page, the
-    last side of a double-sided print (§7.4)."""
+    last side of a double-sided print (§7.4).
+    carry: how many characters at the end of the text's last paragraph start a new page, so
+    that the signature never opens a page without text above it (§7.3.5); 0 for none."""
     banji_blank_pages: int | None = None
-    # carry: how many characters at the end of the text's last paragraph start a new page, so
-    # that the signature never opens a page without text above it (§7.3.5); 0 for none.
     carry: int = 0
 
 
@@ -313,13 +313,15 @@ def _carry(root, pages: list[str], current: int) -> int:
     """Characters of the last paragraph to carry onto the signature's page: none while some
     text stands above the signature on its page; else those of the last lines before it."""
     found = signature_paragraphs(root)
-    if not found or found[0] is None:
+    if not found or found[0] is None or found[3] is None:
         return current
-    last, attach, name = found
-    signer = _bare(paragraph_text(name))
+    last, attach, names, date = found
     lines = [[_bare(ln) for ln in page.splitlines() if ln.strip()] for page in pages]
-    at = max((i for i, page in enumerate(lines) if signer in page), default=0)
-    above = lines[at][:lines[at].index(signer)] if at else ["-"]
+    block = [_bare(paragraph_text(p)) for p in (*names, date)]
+    # the page and line where the 署名 starts (the 版记's 印发 line may repeat the office's name)
+    at, row = next(((i, j) for i, page in reversed(list(enumerate(lines))) for j in range(len(page))
+                    if page[j:j + len(block)] == block), (0, 0))
+    above = lines[at][:row] if at else ["-"]
     if len("".join(above)) > len("".join(_bare(paragraph_text(p)) for p in attach)):
         return current
     # The text ended at the foot of the page before: carry its last lines over.
