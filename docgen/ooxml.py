@@ -247,8 +247,10 @@ def filled_rect(cx, cy, color: str) -> str:
 def drawing_paragraph(*runs: str, style_id: str | None = None) -> str:
     """A paragraph one point high that only anchors floating drawings."""
     style = f'<w:pStyle w:val="{style_id}"/>' if style_id else ""
-    return (f'<w:p {DRAWING_NS}><w:pPr>{style}<w:spacing w:before="0" w:after="0" w:line="{gb.RULE_LINE}"'
-            f' w:lineRule="exact"/></w:pPr>{"".join(runs)}</w:p>')
+    # off the line grid, or LibreOffice gives it a whole line of the grid (and a 版记 that would
+    # fit under the text goes to the next page)
+    return (f'<w:p {DRAWING_NS}><w:pPr>{style}<w:snapToGrid w:val="0"/><w:spacing w:before="0" w:after="0"'
+            f' w:line="{gb.RULE_LINE}" w:lineRule="exact"/></w:pPr>{"".join(runs)}</w:p>')
 
 
 def bottom_box(paragraphs_xml: str, width: int, name: str, *, height: str, top: str) -> str:
@@ -420,9 +422,10 @@ def banji_on_own_page(root, blank_footer_rid: str, blank_pages: int = 0) -> bool
             ppr = el("w:pPr")
             last.insert(0, ppr)
         ppr.append(text_sect)  # after w:rPr, as the schema orders it (w:pPrChange is never set here)
-    else:  # after a table: a one-point paragraph closes the section without taking a line
+    else:  # after a table: a one-point paragraph (off the grid) closes the section without taking a line
         brk = el("w:p")
         ppr = child(brk, "w:pPr")
+        child(ppr, "w:snapToGrid", w_val=0)
         child(ppr, "w:spacing", w_line=gb.RULE_LINE, w_lineRule="exact")
         ppr.append(text_sect)
         anchor.addprevious(brk)

@@ -377,6 +377,10 @@ def test_banji_on_an_even_page_blank_pages_and_banji_pages_unnumbered(sample_pdf
         assert last % 2 == 0 and last - end <= 2, (name, end, last)
         for page in range(end + 1, last):
             assert is_blank(pdf, page), (name, page)
+        if end % 2 == 0 and last > end:  # only when the 版记 would not fit under the text
+            banji_top = min(ln.em_top for ln in banji_lines(pdf, last)) - PITCH / 2
+            text_bottom = max(ln.em_bottom for ln in text_lines(pdf, end))
+            assert banji_top < text_bottom + PITCH, (name, banji_top, text_bottom)
         # the .docx says so: the 版记 (after the blank page) in sections of their own
         assert part(pdf.with_suffix(".docx"), "word/document.xml").count("<w:sectPr") == 1 + last - end
         for page in range(1, last + 1):
