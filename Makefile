@@ -34,6 +34,7 @@ bench: install sysdeps
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/search.py --n 10000
+	$(BIN)/python bench/web.py --n 10000
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

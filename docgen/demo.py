@@ -100,7 +100,23 @@ def main() -> int:
     print(f"\n【期限】（样例案卷以 {SAMPLE_DAY} 为今天）")
     command("due", "--on", SAMPLE_DAY)
     command("blacklist", "--year", "2021", "--on", SAMPLE_DAY)
+    print("\n【网页】查阅、检索、期限在浏览器中；文书账户用 docgen user add 名字 --role clerk 建立后可登录起草和签发。")
+    print(f"启动网页（浏览器打开 http://127.0.0.1:8000/）：\n\n    {web_command(ws)}")
     return 1 if problems else 0
+
+
+def web_command(ws: Workspace) -> str:
+    """The one command that serves this workspace, as typed from the project folder."""
+    import shlex
+    from pathlib import Path
+
+    docgen = Path(sys.executable).parent / "docgen"
+    try:
+        docgen = docgen.relative_to(Path.cwd())
+    except ValueError:
+        pass
+    root = "" if ws.root == Path.cwd().resolve() else f" --root {shlex.quote(str(ws.root))}"
+    return f"{docgen}{root} serve --today {SAMPLE_DAY}"
 
 
 if __name__ == "__main__":

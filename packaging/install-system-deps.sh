@@ -12,6 +12,9 @@ apt_update() { [ -n "$updated" ] || { $SUDO "${APT[@]}" update -qq; updated=1; }
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# Headless Chromium and its WebDriver for the web application's browser tests (tests/test_web_browser.py).
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 # fontconfig for fc-match and fc-scan; Noto Serif CJK for 宋体 and the 小标宋 stand-in;
 # Liberation Serif for Times New Roman (same metrics).
 for p in fontconfig fonts-noto-cjk fonts-liberation2; do

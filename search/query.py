@@ -606,6 +606,8 @@ class Hit:
 class Results:
     total: int
     hits: list[Hit]
+    # {field: {value: hits}} for the fields asked for (the web page's facets); not in --json
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"total": self.total, "hits": [h.as_dict() for h in self.hits]}
@@ -617,9 +619,10 @@ SORTS = ("relevance", "newest")
 def search(index_dir, query: str = "", *, type=None, year=None, unit=None, date_from=None,
            date_to=None, limit: int | None = 20, sort: str | None = None,
            marks: tuple[str, str] = ("【", "】"), source: Source | None = None,
-           notify: Notify | None = None) -> Results:
+           notify: Notify | None = None, facets: tuple[str, ...] = ()) -> Results:
     """Search the index. ``sort`` defaults to relevance when there are words to rank by,
-    otherwise newest first. ``limit=None`` returns every hit."""
+    otherwise newest first. ``limit=None`` returns every hit. ``facets`` (of "type",
+    "year") counts all the hits by each value of those fields."""
     if sort not in (None, *SORTS):
         raise DocgenError(f"排序方式「{sort}」无效，可用：relevance（相关度）、newest（最新在前）。")
     if limit is not None and limit < 1:
@@ -629,13 +632,15 @@ def search(index_dir, query: str = "", *, type=None, year=None, unit=None, date_
     if lo and hi and lo > hi:
         raise DocgenError(f"起始日期 {lo} 晚于截止日期 {hi}。")
     filters = dict(type=type, year=year, unit=unit, date_from=lo, date_to=hi)
-    return read_index(index_dir, lambda reader: _run(reader, parsed, limit, sort, marks, filters),
+    return read_index(index_dir, lambda reader: _run(reader, parsed, limit, sort, marks, filters, facets),
                       source=source, notify=notify)
 
 
-def _run(reader, parsed, limit, sort, marks, filters) -> Results:
+def _run(reader, parsed, limit, sort, marks, filters, facets=()) -> Results:
     engine = Engine(reader)
     docs, groups, has_text = evaluate(engine, parsed, **filters)
+    counts = {name: {value: n for value in engine.terms(name) if (n := engine.count(docs & engine.ids(name, value)))}
+              for name in facets} if docs else {name: {} for name in facets}
     sort = sort or ("relevance" if has_text else "newest")
     order: list[tuple[int, float | None]] = []
     if sort == "relevance":
@@ -656,4 +661,4 @@ def _run(reader, parsed, limit, sort, marks, filters) -> Results:
             units=info["units"], path=info["path"],
             snippet=highlight(body_text(stored), parsed.terms, marks=marks),
             score=score))
-    return Results(engine.count(docs), hits)
+    return Results(engine.count(docs), hits, counts)

@@ -81,3 +81,21 @@ def test_installed_wheel_inits_and_renders(installed, tmp_path):
     assert any("《汉阴县安全生产综合监管十项制度》" in p for p in summons)
     assert "约谈后15日内（2021年11月20日前）" in "".join(paragraphs(Path(rows[0]["docx"])))
     assert "2021-yt-001" in docgen("cases", "--on", "2021-11-10", cwd=ws)
+
+
+def test_installed_wheel_carries_the_web_pages(installed, tmp_path):
+    """`docgen serve` from the wheel: its page templates and stylesheet are installed and load."""
+    wheel_files = zipfile.ZipFile(next(installed.parent.parent.glob("dist/docgen-*.whl"))).namelist()
+    web = REPO / "docgen" / "web"
+    for path in [*web.glob("templates/*.html"), *web.glob("static/*")]:
+        assert path.relative_to(REPO).as_posix() in wheel_files
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DOCGEN_ROOT")}
+    env["DOCGEN_USERS"] = str(tmp_path / "users.json")
+    shutil.copy(REPO / "office.yaml", tmp_path)
+    script = ("from pathlib import Path; from docgen.web.app import Config, create_app; "
+              "app = create_app(Config(root=Path('.'))); "
+              "print([app.state.templates.get_template(n).name for n in ('overview.html', 'document_form.html')])")
+    done = subprocess.run([str(installed / "python"), "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, encoding="utf-8")
+    assert done.returncode == 0, done.stderr
+    assert "overview.html" in done.stdout

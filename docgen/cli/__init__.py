@@ -31,6 +31,8 @@ COMMANDS = {
     "search": "docgen.cli.search:search",
     "index": "docgen.cli.search:index",
     "fonts": "docgen.cli.fonts:fonts",
+    "serve": "docgen.cli.web:serve",
+    "user": "docgen.cli.web:user",
 }
 
 
