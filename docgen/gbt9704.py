@@ -142,13 +142,14 @@ def mark_size_pt(mark: str) -> float:
 # The largest mark's line, for the template's style (a placed mark sets its own).
 MARK_LINE = mm(15)
 # Where the mark's ink lies in an exact line 1.15 em high off the line grid, in ems from the
-# line's top (the 小标宋 stand-in, measured in LibreOffice's PDFs): it starts 0.10 em down and
-# ends 1.02 em down. A line about as high as the ink leaves room above the mark for 份号, 密级
-# and 紧急程度 together (three lines, 30.7 mm of the 35).
-MARK_LINE_EM, MARK_INK_TOP_EM, MARK_INK_BOTTOM_EM = 1.15, 0.097, 1.016
-# Where 3号 body type lies in a line of the grid: its em box starts 2.73 mm under the line's
-# top (the 仿宋 stand-in, measured likewise).
-BODY_EM_TOP = mm(2.73)
+# line's top (the 小标宋 stand-in, measured in LibreOffice's PDFs at 28 to 42 pt, in the body
+# and in a text box: 0.07-0.10 em, 0.2 mm either way): it starts 0.075 em down and ends 1.01 em
+# down. A line about as high as the ink leaves room above the mark for 份号, 密级 and 紧急程度
+# together (three lines, 30.7 mm of the 35).
+MARK_LINE_EM, MARK_INK_TOP_EM, MARK_INK_BOTTOM_EM = 1.15, 0.075, 1.01
+# Where 3号 body type lies in a line of the grid: its em box starts 3.01 mm under the line's
+# top (FandolFang, the 仿宋 stand-in, measured likewise).
+BODY_EM_TOP = mm(3.01)
 
 
 def mark_spacing(size_pt: float, lines_above: int = 0) -> tuple[int, int]:
