@@ -16,8 +16,8 @@ from docx import Document
 from docx.oxml import parse_xml
 
 from docgen import gbt9704 as gb
-from docgen.ooxml import BANJI_BOX, DRAWING_NS, add_blank_footer, anchored, border, bottom_box, child, el, \
-    exact_spacing, filled_rect, fixed_widths, indent_chars, page_field_runs, paragraph_style, ruled_paragraph, \
+from docgen.ooxml import BANJI_BOX, DRAWING_NS, add_blank_footer, anchored, banji_size, border, bottom_box, child, \
+    el, exact_spacing, filled_rect, fixed_widths, indent_chars, page_field_runs, paragraph_style, ruled_paragraph, \
     run_fonts, run_size, text_box
 
 LINE = gb.LINE_PITCH
@@ -276,8 +276,8 @@ class Builder:
         else:  # 信函格式: no 印发 line and no rules (§10.1)
             content = tag("if cc_text") + ruled_paragraph(cc, "BanjiCc") + tag("endif")
         # sized and placed at render time, when the number of 抄送 lines is known
-        box = bottom_box(content, gb.TEXT_WIDTH, BANJI_BOX, height="{{ banji_box(cc_text, %s).height }}" % printed,
-                         top="{{ banji_box(cc_text, %s).top }}" % printed)
+        box = bottom_box(content, gb.TEXT_WIDTH, BANJI_BOX, height=banji_size(printed, "height"),
+                         top=banji_size(printed, "top"))
         self.doc.element.body.sectPr.addprevious(parse_xml(box))
 
     def letter_head(self):

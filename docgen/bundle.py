@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from docgen import gbt9704 as gb
+from docgen import progress
 from docgen.errors import DocgenError
 
 DRAFT = "草稿"
@@ -79,6 +80,28 @@ class Bundle:
                            "date": i.date.isoformat() if i.date else None,
                            "first_page": i.first_page, "pages": i.pages} for i in self.items],
                 "skipped": [p.name for p in self.skipped]}
+
+
+def from_archive(workspace, case_id: str) -> tuple[dict[str, str], dict[str, Path], list[str]]:
+    """(numbers, pdfs, notices) for build_bundle: issued documents go in as filed — the number
+    the register gave them and the archived PDF with its 归档章 — when the item is intact;
+    otherwise the document is rendered again under its number, and the notice says why."""
+    from docgen.archive import Archive
+    from docgen.casefile import load_case
+
+    archive = Archive(workspace)
+    docs = {p.stem for p in load_case(workspace, case_id).document_paths()}
+    issued = {doc: row for (case, doc), row in archive.issued().items() if case == case_id and doc in docs}
+    pdfs, notices = {}, []
+    for doc, row in issued.items():
+        folder = archive.root / row.archive_id
+        trouble = archive.check_item(folder) if folder.is_dir() else [{"message": "不在档案中"}]
+        if trouble:
+            notices.append(f"{doc} 的归档件 {row.archive_id}（{row.number}）有问题（{trouble[0]['message']}），"
+                           "案卷 PDF 中按案卷重新生成；请运行 docgen archive verify 检查")
+        else:
+            pdfs[doc] = folder / "document.pdf"
+    return {d: r.number for d, r in issued.items()}, pdfs, notices
 
 
 def default_path(workspace, case_id: str) -> Path:
@@ -150,7 +173,7 @@ def _assemble(workspace, case, docs, items, skipped, out, numbers, pdfs, rendere
 
     # Run 1: the documents not given as PDF, and the image pages.
     rendered, doc_pdf = [], dict(pdfs)
-    for i, doc in enumerate(docs):
+    for i, doc in progress.items(list(enumerate(docs)), len(docs), "生成案卷中的文书"):
         if doc.id not in pdfs:
             path = work / f"doc{i:03d}.docx"
             path.write_bytes(renderer.render_bytes(doc, numbers.get(doc.id)))
@@ -175,6 +198,7 @@ def _assemble(workspace, case, docs, items, skipped, out, numbers, pdfs, rendere
     # Run 2: cover, contents and stamps. Their page numbers depend on how many pages the cover
     # and contents take, so guess one each and redo in the rare case they took more.
     cover_n, contents_n = 1, 1
+    progress.step("正在排版案卷封面、卷内文件目录和页码……")
     for _attempt in range(3):
         page = 1 + cover_n + contents_n
         for it in items:

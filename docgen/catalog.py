@@ -10,8 +10,9 @@ COLUMNS = [("件号", 12), ("档号", 42), ("文号", 34), ("责任者", 34), ("
            ("日期", 20), ("页数", 12), ("密级", 12), ("备注", 21)]  # widths in mm, landscape text block
 
 
-def catalog_docx(office: dict, year: int, items: list) -> bytes:
-    """One row an item, by retention (永久, 30年, 10年) then 件号; dates as eight digits."""
+def catalog_docx(office: dict, year: int, items: list, notes: dict[str, str] | None = None) -> bytes:
+    """One row an item, by retention (永久, 30年, 10年) then 件号; dates as eight digits.
+    `notes` (档号 → text) go in the 备注 column, e.g. a voided number's reason."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -50,7 +51,8 @@ def catalog_docx(office: dict, year: int, items: list) -> bytes:
         meta = item.metadata
         values = [f"{meta['item_no']:04d}", meta["archive_id"], meta.get("number", ""), meta.get("issuer", ""),
                   meta["title"], meta["date"].replace("-", ""), str(meta.get("pages") or ""),
-                  meta.get("security", ""), "导入" if meta["origin"] == "imported" else ""]
+                  meta.get("security", ""), "；".join(filter(None, ["导入" if meta["origin"] == "imported" else "",
+                                                                   (notes or {}).get(meta["archive_id"], "")]))]
         cells = table.add_row().cells
         for cell, value in zip(cells, values):
             text(cell.paragraphs[0], value)

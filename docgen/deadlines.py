@@ -28,7 +28,6 @@ rectified status. `整改:<unit>` must name a unit named by a document of the sa
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -336,76 +335,3 @@ def blacklist(ws, year: int, on: dt.date, documents: Documents | None = None) ->
             entry.rectified = f"{last_doc.case.id} {last_doc.id} {last_doc.type.fields[rule.rows].label}：{statuses}"
         (cleared if entry.rectified else listed).append(entry)
     return listed, cleared
-
-
-# ---------------------------------------------------------------- case status
-
-def issued_numbers(ws, case_id: str) -> dict[str, str]:
-    """{document id: 文号} of the case's issued documents."""
-    from docgen.archive import issued_for_case
-
-    return {doc_id: item.metadata["number"] for doc_id, item in issued_for_case(ws, case_id).items()}
-
-
-def git_history(ws, path) -> tuple[list[dict], str | None]:
-    """Commits touching a case folder (newest first) and, when there is none to show, why."""
-    def git(*args):
-        return subprocess.run(["git", "-C", str(ws.root), *args], capture_output=True, text=True,
-                              encoding="utf-8", errors="replace")
-
-    try:
-        if git("rev-parse", "--is-inside-work-tree").returncode != 0:
-            return [], "工作区不是 git 仓库，没有修改历史（建议 git init 后提交案卷）"
-    except FileNotFoundError:
-        return [], "未安装 git，无法读取修改历史"
-    log = git("log", "--follow", "--date=iso-strict", "--format=%H%x1f%an%x1f%ad%x1f%s", "--", str(path))
-    if log.returncode != 0:
-        return [], f"读取 git 历史失败：{log.stderr.strip()}"
-    history = [dict(zip(("commit", "author", "date", "message"), line.split("\x1f", 3)))
-               for line in log.stdout.splitlines() if line]
-    dirty = git("status", "--porcelain", "--", str(path)).stdout.strip()
-    note = None
-    if not history:
-        note = "案卷尚未提交到 git"
-    elif dirty:
-        note = "案卷有未提交的修改（git status 可查看）"
-    return history, note
-
-
-def case_status(ws, case_id: str, on: dt.date) -> dict:
-    case = load_case(ws, case_id)
-    docs = case.documents()
-    numbers = issued_numbers(ws, case_id)
-    deadlines = sorted(case_deadlines(case, on, docs), key=lambda d: (d.due, d.key))
-    history, note = git_history(ws, case.path)
-    return {
-        "case": case.id, "title": case.values["title"], "kind": case.values["kind"],
-        "status": case.values.get("status", ""), "path": ws.relative(case.path),
-        "documents": [{"doc": d.id, "type": d.type.id, "type_name": d.type.name,
-                       "title": d.title, "state": "issued" if d.id in numbers else "draft",
-                       "number": numbers.get(d.id)} for d in docs],
-        "deadlines": [d.as_dict(on) for d in deadlines],
-        "history": history, "history_note": note,
-    }
-
-
-def overview(ws, on: dt.date) -> list[dict]:
-    """One row per case: documents (issued of them) and open / overdue deadlines."""
-    rows, problems = [], []
-    for case_id in all_case_ids(ws):
-        try:
-            case = load_case(ws, case_id)
-            docs = case.documents()
-            deadlines = case_deadlines(case, on, docs)
-        except DocgenError as exc:
-            problems.extend(exc.problems)
-            continue
-        numbers = issued_numbers(ws, case_id)
-        open_ = [d for d in deadlines if d.open]
-        rows.append({"case": case.id, "title": case.values["title"], "kind": case.values["kind"],
-                     "status": case.values.get("status", ""), "documents": len(docs),
-                     "issued": sum(d.id in numbers for d in docs), "open": len(open_),
-                     "overdue": sum(d.days_left(on) < 0 for d in open_)})
-    if problems:
-        raise DocgenError(problems)
-    return rows

@@ -1,22 +1,64 @@
-"""`make demo`: the main job on the sample casefiles, and where the results are.
+"""`make demo`: the main job on the sample casefiles, in a workspace of its own.
 
-Renders every sample document as a draft (.docx and PDF), issues each one into the archive
-(documents issued by an earlier run are reported, not issued again), imports the documents in
-imports/, makes one case bundle, runs a few searches and the deadline report as of the
-samples' "today", and prints where everything is. The last steps run the real commands, so
-what is shown is exactly what a clerk typing them would see.
+The samples of this repository (office.yaml, templates/, casefiles/, imports/) are copied into
+out/demo, made with `docgen init` as a git repository of its own. Issuing commits each 文号 to
+the register; those commits belong to the demo office's history, so they must not land in the
+developers' repository (which `make demo` would otherwise do from its root), and out/ is
+ignored by it. A second run brings in sample files that changed (committed as a clerk would),
+reports documents issued by an earlier run instead of issuing them again, and `docgen check`
+flags an issued one whose sample was since edited. `make clean` removes it all.
+
+In the demo workspace it renders every sample document as a draft (.docx and PDF), issues each
+into the archive, imports the documents in imports/, verifies the archive against the register,
+makes one case bundle, runs a few searches and the deadline report as of the samples' "today",
+and prints where everything is. The last steps run the real commands, so what is shown is
+exactly what a clerk typing them in out/demo would see.
 """
 
 from __future__ import annotations
 
+import filecmp
+import os
+import shutil
 import sys
+from pathlib import Path
 
-from docgen import yamlio
+from docgen import provenance, yamlio
 from docgen.archive import Archive
 from docgen.casefile import all_case_ids, load_case
 from docgen.errors import DocgenError
+from docgen.issuing import import_file, issue
 from docgen.render import Renderer, render_case, typeset
-from docgen.workspace import Workspace
+from docgen.workspace import OFFICE_FILE, RULES_FILE, Workspace
+
+SAMPLES = (OFFICE_FILE, RULES_FILE, "templates", "casefiles", "imports")
+
+
+def workspace(source: Workspace) -> Workspace:
+    """out/demo with the samples as they are now, committed."""
+    root = source.root / "out" / "demo"
+    if not (root / ".git").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        if not (root / OFFICE_FILE).exists():  # init keeps the office.yaml it finds
+            shutil.copyfile(source.root / OFFICE_FILE, root / OFFICE_FILE)
+        command("init", str(root))
+    top = provenance.run(root, "rev-parse", "--show-toplevel", check=True).stdout.strip()
+    if Path(top).resolve() != root.resolve():  # never commit the demo's register into the project
+        raise DocgenError(f"演示工作区 {root} 应是独立的 git 仓库，却属于 {top}；请删除 {root} 后重新运行 make demo")
+    for name in SAMPLES:
+        src = source.root / name
+        for path in [src] if src.is_file() else sorted(p for p in src.rglob("*") if p.is_file()):
+            target = root / path.relative_to(source.root)
+            if not target.exists() or not filecmp.cmp(path, target, shallow=False):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+    provenance.run(root, "add", "-A", "--", *SAMPLES, check=True)
+    if provenance.run(root, "diff", "--cached", "--quiet").returncode:
+        office = Workspace(root).office["name"]
+        provenance.run(root, *provenance.identity(root, office), "commit", "-q", "-m", "样例案卷（make demo 从项目同步）",
+                       check=True)
+        print("已把项目中的样例案卷同步到演示工作区并提交 git。")
+    return Workspace(root)
 
 
 def drafts(ws: Workspace) -> None:
@@ -31,17 +73,18 @@ def drafts(ws: Workspace) -> None:
 
 
 def issue_all(ws: Workspace, archive: Archive) -> None:
-    print("\n【签发归档】（按成文日期先后编号）")
+    print("\n【签发归档】（按成文日期先后编号；每个文号登记在 register/ 并提交 git）")
     docs = sorted((doc for case_id in all_case_ids(ws) for doc in load_case(ws, case_id).documents()),
                   key=lambda doc: doc.values["date"])
+    issued = archive.issued()
     for doc in docs:
         label = f"{doc.case.id} {doc.id}（{doc.type.name}）"
-        done = archive.issued(doc.case.id, doc.id)
+        done = issued.get((doc.case.id, doc.id))
         if done:
-            print(f"  {label}：此前已签发 {done.metadata['number']}（{done.id}）")
+            print(f"  {label}：此前已签发 {done.number}（{done.archive_id}）")
             continue
         try:
-            item = archive.issue(doc.case.id, doc.id)
+            item = issue(ws, doc.case.id, doc.id)
         except DocgenError as exc:
             print(f"  {label}：未签发 —— {exc}")
             continue
@@ -61,7 +104,7 @@ def import_all(ws: Workspace, archive: Archive) -> None:
             print(f"  {name}：此前已导入（{imported[name].id}）")
             continue
         date = entry.get("date")
-        item = archive.import_file(ws.root / "imports" / name, title=entry.get("title"), number=entry.get("number"),
+        item = import_file(ws, ws.root / "imports" / name, title=entry.get("title"), number=entry.get("number"),
                                    date=date if isinstance(date, dt.date) else None, type_id=entry.get("type"),
                                    retention=entry.get("retention"), issuer=entry.get("issuer"))
         print(f"  {name} → {item.id}　{item.metadata['title']}")
@@ -72,25 +115,26 @@ SAMPLE_DAY = "2021-12-01"
 SEARCHES = (["约谈", "城关镇"], ["石安委办〔2021〕"], ['"隐患排查"', "--type", "bulletin"], ["消防", "-通报", "--year", "2021"])
 
 
-def command(*args: str) -> None:
-    """Run a docgen command as typed, showing the command line first."""
+def command(*args: str) -> int:
+    """Run a docgen command as typed, showing the command line first; its exit code."""
     from docgen.cli import cli
 
     print(f"\n$ docgen {' '.join(args)}")
     sys.stdout.flush()
-    cli.main(list(args), prog_name="docgen", standalone_mode=False)
+    return cli.main(list(args), prog_name="docgen", standalone_mode=False) or 0
 
 
 def main() -> int:
-    ws = Workspace.find()
-    print(f"工作区：{ws.root}")
+    ws = workspace(Workspace.find())
+    os.chdir(ws.root)  # the commands below are what a clerk types in the demo workspace
+    print(f"演示工作区：{ws.root}（独立的 git 仓库）")
     drafts(ws)
     archive = Archive(ws)
     issue_all(ws, archive)
     import_all(ws, archive)
-    problems = archive.verify()
-    print(f"\n档案：{ws.relative(archive.root)}/，共 {len(archive.items())} 件，校验"
-          + ("全部完好。" if not problems else f"发现 {len(problems)} 个问题！"))
+    print("\n【校验】（档案与发文登记簿 register/ 双向核对；案卷在签发后被修改的会指出）")
+    problems = command("archive", "verify")
+    command("check")
 
     print("\n【案卷 PDF】")
     command("bundle", "2021-yt-001")

@@ -1,5 +1,6 @@
-"""Reading documents docgen did not make (.docx, .pdf, .txt) for `docgen archive import`:
-their full text, and the title, 文号, date and issuer where the text shows them."""
+"""Reading documents for the archive: the full text of a .docx (docgen's own, for the index,
+or one it did not make), and for `docgen archive import` the text of a .pdf or .txt and the
+title, 文号, date and issuer where the text shows them."""
 
 from __future__ import annotations
 
@@ -31,10 +32,40 @@ class Found:
     pages: int | None = None
 
 
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def docx_text(data: bytes) -> str:
+    """Paragraph text of a .docx, body and text boxes, one paragraph a line."""
+    import io
+    import zipfile
+
+    from lxml import etree
+
+    root = etree.fromstring(zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml"))
+    lines = []
+    for p in root.iter(f"{W}p"):
+        text = "".join(node.text or "" if node.tag == f"{W}t" else "\n"
+                       for node in p.iter(f"{W}t", f"{W}br") if _own(node, p))
+        if text.strip():
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def _own(node, paragraph) -> bool:
+    """True when node belongs to paragraph itself, not to a text box nested inside it."""
+    parent = node.getparent()
+    while parent is not None and parent is not paragraph:
+        if parent.tag == f"{W}p":
+            return False
+        parent = parent.getparent()
+    return True
+
+
 def read_document(path: Path) -> Found:
     suffix = path.suffix.lower()
     if not path.is_file():
-        raise DocgenError(f"文件不存在：{path}")
+        raise DocgenError(f"要导入的文件不存在或不是文件：{path}")
     if suffix == ".txt":
         found = Found(_read_text(path))
     elif suffix == ".docx":
@@ -59,8 +90,6 @@ def _read_text(path: Path) -> str:
 
 def _read_docx(path: Path) -> Found:
     import docx
-
-    from docgen.archive import docx_text
 
     try:
         document = docx.Document(str(path))

@@ -396,6 +396,12 @@ def add_blank_footer(doc) -> None:
     doc.part.relate_to(part, RELATIONSHIP_TYPE.FOOTER)
 
 
+def banji_size(printed: bool, what: str) -> str:
+    """The Jinja expression that sizes the 版记 box at render time (`what`: height or top),
+    from its 抄送 lines and whether it has an 印发 line."""
+    return "{{ banji_box(cc_text, %s).%s }}" % (printed, what)
+
+
 def banji_drawing(root):
     """The w:drawing of the 版记's text box in a document.xml tree, or None."""
     box = next((d for d in root.iter(f"{{{WP_NS}}}docPr") if d.get("name") == BANJI_BOX), None)

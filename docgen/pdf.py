@@ -1,8 +1,10 @@
 """docx → PDF/A-2b with LibreOffice headless.
 
-All documents of one call go through a single LibreOffice run (start-up dominates the cost:
-see bench/pdf.py). Each call has its own throw-away user profile, so concurrent calls never
-share a running instance. LibreOffice writes into a private temporary directory; a PDF is
+A process converts through one warm LibreOffice (docgen.office): started on its first
+conversion, or found running beside it (`docgen serve`), and reused for every later one, so
+a document takes a fraction of a second instead of LibreOffice's start-up (see bench/pdf.py).
+Where it cannot run, all documents of one call go through a single one-shot LibreOffice run
+with a throw-away profile. LibreOffice writes into a private temporary directory; a PDF is
 moved into place only after it has been checked, and by an atomic rename, so a crash, a
 timeout or Ctrl-C never leaves a half-written PDF where the user expects one.
 
@@ -32,18 +34,22 @@ on is their default, and what the copy says): LibreOffice reads w:overflowPunct 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import signal
 import subprocess
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
+from docgen import progress
 from docgen.errors import DocgenError
-from docgen.fonts import write_configuration
+from docgen.fonts import configuration
 from docgen.fsio import atomic_write
+from docgen.office import Office, OfficeError, OfficeTimeout, forget, runtime_dir, shared
 
 # SelectPdfVersion 2 = PDF/A-2b, which also forces every font to be embedded. The JSON form
 # of filter options is understood by LibreOffice 7.4 and later; older versions ignore it,
@@ -84,7 +90,8 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
             raise DocgenError(f"{other} 与 {src} 会生成同一个 PDF 文件 {dst}，请改名或分开输出。")
     soffice = find_soffice()
 
-    work = Path(tempfile.mkdtemp(prefix="docgen-pdf-"))
+    clear_stale()
+    work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-"))
     try:
         # Copies under plain ASCII names: LibreOffice names its output after the input, and
         # this sidesteps both stem clashes between folders and non-ASCII paths under a C locale.
@@ -94,12 +101,21 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
         for i, src in enumerate(sources):
             inputs.append(indir / f"{i:04d}.docx")
             _for_libreoffice(src, inputs[-1])
-        cmd = [soffice, f"-env:UserInstallation={(work / 'profile').as_uri()}",
-               "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
-               "--nolockcheck", "--convert-to", _FILTER, "--outdir", str(outdir),
-               *map(str, inputs)]
-        env = {**os.environ, "FONTCONFIG_FILE": str(write_configuration(work / "fonts.conf", fonts))}
-        returncode, output = _run(cmd, timeout, sources, env)
+        env = environment(fonts)
+        office = shared(env, soffice)
+        if office is not None:
+            try:
+                returncode, output = 0, _convert_warm(office, sources, inputs, outdir, timeout)
+            except OfficeError:  # it died under us: this call goes the one-shot way
+                forget(office)
+                office = None
+        if office is None:
+            progress.step(f"正在用 LibreOffice 转换 {len(inputs)} 份 PDF……")
+            cmd = [soffice, _profile(work),
+                   "--headless", "--invisible", "--norestore", "--nologo", "--nodefault",
+                   "--nolockcheck", "--convert-to", _FILTER, "--outdir", str(outdir),
+                   *map(str, inputs)]
+            returncode, output = _run(cmd, timeout, sources, env)
 
         failed, problems = [], []
         for i, src in enumerate(sources):
@@ -121,6 +137,54 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
         return targets
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+WORK_PREFIX = "docgen-pdf-"  # + the converting process's id
+
+
+def clear_stale() -> None:
+    """Remove the work folders of conversions whose process died without cleaning up (kill -9),
+    and stop any LibreOffice still running in one (it runs in a session of its own, so it
+    outlives its parent)."""
+    for work in Path(tempfile.gettempdir()).glob(WORK_PREFIX + "*"):
+        owner = work.name[len(WORK_PREFIX):].partition("-")[0]
+        if not owner.isdigit() or _alive(int(owner)):
+            continue
+        for pid in _using(work):
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another account's: not ours to clear
+    return True
+
+
+def _using(work: Path) -> list[int]:
+    """Process groups of LibreOffice runs using `work` as their profile (Linux /proc;
+    elsewhere none)."""
+    profile = _profile(work).encode()
+    found = set()
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if profile in cmdline.read_bytes():
+                found.add(os.getpgid(int(cmdline.parent.name)))
+        except (OSError, ValueError):
+            continue
+    found.discard(os.getpgrp())
+    return sorted(found)
+
+
+def _profile(work: Path) -> str:
+    return f"-env:UserInstallation={(work / 'profile').as_uri()}"
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -178,6 +242,50 @@ def _default_overflow_punct(styles) -> None:
     ppr.insert(position, etree.Element(f"{W}overflowPunct"))
 
 
+def environment(fonts: Path | None) -> dict:
+    """LibreOffice's environment for converting with an office's fonts/ folder: FONTCONFIG_FILE
+    names a configuration (docgen.fonts) that puts them first. The file is named by its content
+    and by the font files it covers, and stays: a warm LibreOffice reads it for all its life,
+    and other fonts make another file, so another LibreOffice (docgen.office keys by it)."""
+    files = sorted(p for p in fonts.rglob("*") if p.is_file()) if fonts is not None and fonts.is_dir() else []
+    covered = hashlib.sha256(repr([(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files]).encode())
+    text = configuration(fonts) + f"<!-- font files {covered.hexdigest()} -->\n"
+    path = runtime_dir() / f"fonts-{hashlib.sha256(text.encode()).hexdigest()[:16]}.conf"
+    if not path.is_file():
+        atomic_write(path, text.encode("utf-8"))
+    return {**os.environ, "FONTCONFIG_FILE": str(path)}
+
+
+def warm(fonts: Path | None = None) -> bool:
+    """Start now the LibreOffice that conversions with these fonts will use, rather than at the
+    first conversion: `docgen serve` calls it as it starts, so that neither its first request
+    nor a `docgen render --pdf` beside it waits for LibreOffice. False where conversions run
+    one LibreOffice each (no python3-uno)."""
+    return shared(environment(fonts), find_soffice()) is not None
+
+
+def _convert_warm(office: Office, sources: list[Path], inputs: list[Path], outdir: Path,
+                  timeout: float) -> str:
+    """Each input through the warm LibreOffice, within `timeout` for them all; returns what it
+    said about those it could not convert (_check names them)."""
+    outdir.mkdir(exist_ok=True)
+    deadline = time.monotonic() + timeout
+    said = []
+    for src, path in progress.items(list(zip(sources, inputs)), len(inputs), "转换 PDF"):
+        try:
+            problem = office.convert(path, outdir / f"{path.stem}.pdf", deadline)
+        except OfficeTimeout:
+            raise DocgenError(_timed_out(timeout, sources)) from None
+        if problem:
+            said.append(f"{src.name}：{problem}")
+    return "\n".join(said)
+
+
+def _timed_out(timeout: float, sources: list[Path]) -> str:
+    names = "、".join(str(s) for s in sources[:5]) + ("等" if len(sources) > 5 else "")
+    return f"LibreOffice 转换 PDF 超时（超过 {timeout:g} 秒），已终止，未写入任何 PDF。涉及文件：{names}"
+
+
 def _run(cmd: list[str], timeout: float, sources: list[Path], env: dict) -> tuple[int, str]:
     """Run LibreOffice in its own process group; on timeout or interruption kill the whole
     group (soffice is a shell script that starts oosplash, which starts soffice.bin)."""
@@ -190,9 +298,7 @@ def _run(cmd: list[str], timeout: float, sources: list[Path], env: dict) -> tupl
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
-        names = "、".join(str(s) for s in sources[:5]) + ("等" if len(sources) > 5 else "")
-        raise DocgenError(f"LibreOffice 转换 PDF 超时（超过 {timeout:g} 秒），已终止，"
-                          f"未写入任何 PDF。涉及文件：{names}") from None
+        raise DocgenError(_timed_out(timeout, sources)) from None
     except BaseException:
         _kill_group(proc)
         raise

@@ -24,6 +24,8 @@ from lxml import etree
 from markupsafe import Markup
 
 from docgen import gbt9704 as gb
+from docgen import progress, templatefix
+from docgen.blueprint import STYLES
 from docgen.casefile import Document
 from docgen.deadlines import started_by
 from docgen.doctypes import flatten_body
@@ -34,8 +36,8 @@ from docgen.ooxml import (BLANK_FOOTER, W_NS, banji_drawing, banji_on_own_page, 
                           tabbed_paragraph)
 from docgen.rules import load as load_rules
 
-_PART_RE = re.compile(r"^word/(document|header\d*|footer\d*)\.xml$")
-CORE = "docProps/core.xml"
+# Style names → the ids the render places paragraphs by (an office suite may rename them).
+STYLE_IDS = {name: style_id for style_id, (name, _) in STYLES.items()}
 
 
 class CnDate(dt.date):
@@ -109,7 +111,8 @@ class Layout:
 
 
 class CompiledTemplate:
-    """A docxtpl template read, patched and compiled once, rendered many times."""
+    """A docxtpl template read, patched and compiled once, rendered many times; what an
+    office suite did to it when a clerk edited it is undone first (docgen.templatefix)."""
 
     def __init__(self, path: Path, env: Environment):
         self.path = path
@@ -121,12 +124,13 @@ class CompiledTemplate:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
                 self.parts[info.filename] = zf.read(info)
+        self.parts = templatefix.normalise(self.parts, STYLE_IDS)
         rels = etree.fromstring(self.parts["word/_rels/document.xml.rels"])
         # None in a template made before blank footers existed: its 版记 pages keep a number
         self.blank_footer = next((r.get("Id") for r in rels if r.get("Target") == BLANK_FOOTER), None)
         for name, data in self.parts.items():
-            if _PART_RE.match(name) or name == CORE:
-                xml = tpl.patch_xml(data.decode("utf-8"))
+            if templatefix.templated(name):
+                xml = templatefix.clean_tags(tpl.patch_xml(data.decode("utf-8")))
                 # docxtpl puts each paragraph on its own line so Jinja errors carry a line.
                 xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
                 self.templates[name] = env.from_string(xml)
@@ -255,7 +259,9 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
     Some of the standard's rules can only be checked on the typeset pages: each PDF is read
     back, and where it shows that another `Layout` is needed (the signature opening a page,
     the 版记 on an odd page or alone on a numbered one), the .docx is rendered again so
-    arranged and converted again, until the pages agree (one round nearly always does)."""
+    arranged and converted again, until the pages agree (one round nearly always does).
+    A draft's (one without a number) pages are marked 草稿 once they are final."""
+    from docgen import draftmark
     from docgen.pdf import convert
 
     fonts = renderer.workspace.fonts
@@ -273,6 +279,7 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
             break
         for i, pdf in zip(redo, convert([rendered[i].docx for i in redo], out_dir, timeout=timeout, fonts=fonts)):
             pdfs[i] = pdf
+    draftmark.apply([pdf for r, pdf in zip(rendered, pdfs) if not r.number], fonts=fonts, timeout=timeout)
     return pdfs
 
 
@@ -395,6 +402,10 @@ def _undefined_name(exc: UndefinedError) -> str:
 
 
 
+def draft_path(out_dir: Path, case_id: str, doc_id: str) -> Path:
+    return out_dir / f"{case_id}-{doc_id}.docx"
+
+
 def render_case(workspace, case_id: str, doc_ids: list[str] | None, out_dir: Path,
                 renderer: Renderer | None = None) -> list[Rendered]:
     """Render documents of a case (all when doc_ids is None) as drafts into out_dir.
@@ -409,10 +420,10 @@ def render_case(workspace, case_id: str, doc_ids: list[str] | None, out_dir: Pat
     docs = [case.document(d) for d in doc_ids] if doc_ids else case.documents()
     if not docs:
         raise DocgenError(f"案卷 {case_id} 中还没有文书，可用 docgen new 类型 {case_id} 新建")
-    rendered = [(doc, renderer.render_bytes(doc)) for doc in docs]
+    rendered = [(doc, renderer.render_bytes(doc)) for doc in progress.items(docs, len(docs), "生成 Word 文档")]
     results = []
     for doc, data in rendered:
-        path = out_dir / f"{doc.case.id}-{doc.id}.docx"
+        path = draft_path(out_dir, doc.case.id, doc.id)
         atomic_write(path, data)
         results.append(Rendered(doc, path, ""))
     return results

@@ -1,5 +1,5 @@
-"""What `docgen check` verifies: office.yaml, the type declarations, rules.yaml and the
-casefiles, including events that name a deadline their case does not have."""
+"""What `docgen check` verifies: office.yaml, the type declarations and their templates,
+rules.yaml and the casefiles, including events that name a deadline their case does not have."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from docgen import casefile
 from docgen import rules as rulebook
 from docgen.deadlines import case_deadlines
 from docgen.errors import DocgenError, Problem
+from docgen.templatecheck import check_templates
 from docgen.workspace import Workspace
 
 
@@ -27,4 +28,4 @@ def check(ws: Workspace, case_ids: list[str] | None = None) -> list[Problem]:
         # events that name a deadline the case does not have would silently close nothing
         case_deadlines(case, dt.date.max, docs, rules)
 
-    return problems + casefile.check(ws, case_ids, events if rules else None)
+    return problems + check_templates(ws) + casefile.check(ws, case_ids, events if rules else None)

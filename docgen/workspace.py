@@ -23,9 +23,14 @@ OFFICE_FIELDS = {f.name: f for f in [
     Field("name", "发文机关全称", required=True, example="××县安全生产委员会办公室"),
     Field("mark_name", "发文机关标志所用名称（全称或规范化简称）", required=True,
           example="××县安全生产委员会办公室"),
-    Field("number_prefix", "发文字号机关代字", required=True, example="×安委办"),
-    Field("fonds", "全宗号", required=True, example="J021"),
-    Field("org_code", "机构（问题）代码", required=True, example="AWB"),
+    # Spaces (ASCII or 全角) and brackets would make the number ambiguous: 石安委　办〔2021〕1号.
+    Field("number_prefix", "发文字号机关代字", required=True, example="×安委办",
+          help="机关代字，不能含空格（含全角空格）或〔〕[]（）", pattern=r"[^\s〔〕\[\]（）()]+"),
+    # Both become part of the 档号, which names the item's folder.
+    Field("fonds", "全宗号", required=True, example="J021", help="字母和数字，如 J021",
+          pattern=r"[0-9A-Za-z]+"),
+    Field("org_code", "机构（问题）代码", required=True, example="AWB", help="字母、数字或汉字，如 AWB",
+          pattern=r"[0-9A-Za-z\u4e00-\u9fff]+"),
     Field("printer", "印发机关", required=True, example="××县安全生产委员会办公室"),
     Field("regulation", "本办制度全称（公文中引作《…》）", required=True, example="××县安全生产综合监管十项制度",
           help="不加书名号"),

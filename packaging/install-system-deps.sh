@@ -12,6 +12,8 @@ apt_update() { [ -n "$updated" ] || { $SUDO "${APT[@]}" update -qq; updated=1; }
 need=()
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+# the UNO bridge docgen/office.py drives one warm LibreOffice per process through
+dpkg-query -W -f='${Status}' python3-uno 2>/dev/null | grep -q ' installed$' || need+=(python3-uno)
 # Headless Chromium and its WebDriver for the web application's browser tests (tests/test_web_browser.py).
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)

@@ -286,21 +286,11 @@ def body_text(stored: dict) -> str:
 
 # --- opening, locking, recreating --------------------------------------------------------
 
-@contextmanager
 def write_lock(index_dir: Path, timeout: float = WRITE_TIMEOUT):
     """Exclusive, cross-process lock for every write; waits up to ``timeout`` seconds."""
-    from whoosh.util.filelock import FileLock
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir / LOCK_NAME))
-    deadline = time.monotonic() + timeout
-    while not lock.acquire(blocking=False):
-        if time.monotonic() > deadline:
-            raise DocgenError(f"检索索引正被其他进程写入（{index_dir}），等待 {timeout:.0f} 秒仍未结束，请稍后再试。")
-        time.sleep(0.05)
-    try:
-        yield
-    finally:
-        lock.release()
+    from docgen.fsio import lock
+    return lock(Path(index_dir) / LOCK_NAME, timeout,
+                f"检索索引正被其他进程写入（{index_dir}），等待 {timeout:.0f} 秒仍未结束，请稍后再试。")
 
 
 def _read_version(index_dir: Path) -> int | None:

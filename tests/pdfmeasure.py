@@ -226,9 +226,9 @@ def red_ink(pdf: Path, page: int, dpi: int = 200, *, above: float = PAGE_H, belo
 
 
 def is_blank(pdf: Path, page: int) -> bool:
-    """No ink at all on the page."""
+    """No ink from the text block's top down (a draft's 草稿 mark stands in the top margin)."""
     width, height, _, px = raster(pdf, page, 30, gray=True)
-    return min(px) > 200
+    return min(px[int(TOP * 30 / 25.4) * width:]) > 200
 
 
 def page_number(pdf: Path, page: int) -> str | None:

@@ -207,10 +207,12 @@ def test_status_of_one_case(run):
     assert "已逾期47天" in text and "复查" in text and "草稿" in text
 
 
-def test_status_shows_issued_numbers(run, monkeypatch):
-    import docgen.deadlines
+def test_status_shows_issued_numbers(run, workspace):
+    # What was issued is what the register (发文登记簿) says.
+    from docgen.register import ISSUED, Register, Row
 
-    monkeypatch.setattr(docgen.deadlines, "issued_numbers", lambda ws, case_id: {"summons": "石安委办〔2021〕16号"})
+    Register(workspace).append(Row(ISSUED, "石安委办〔2021〕16号", "J021-WS·2021-D10-AWB-0001", "关于约谈城关镇人民政府的通知",
+                                   "2021-10-29", "2021-yt-001", "summons"))
     info = json.loads(run("status", "2021-yt-001", "--json").stdout)
     states = {d["doc"]: (d["state"], d["number"]) for d in info["documents"]}
     assert states == {"summons": ("issued", "石安委办〔2021〕16号"), "memorandum": ("draft", None)}

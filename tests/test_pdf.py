@@ -63,11 +63,21 @@ def converted(tmp_path_factory) -> Path:
     return out
 
 
+def own_work_dirs() -> list[Path]:
+    """LibreOffice work folders this process made (docgen-pdf-<pid>-…) that are still there."""
+    import tempfile
+
+    return list(Path(tempfile.gettempdir()).glob(f"{pdf.WORK_PREFIX}{os.getpid()}-*"))
+
+
 @needs_soffice
 def test_pdf_beside_docx_and_readable(converted):
     assert converted.name == "通知.pdf" and converted.is_file()
     assert len(PdfReader(converted).pages) >= 1
-    assert not list(converted.parent.glob("*.part"))
+    # nothing else left beside it (no temporary file of the atomic write), readable by all
+    assert sorted(p.name for p in converted.parent.iterdir()) == ["通知.docx", "通知.pdf"]
+    assert converted.stat().st_mode & 0o777 == 0o644
+    assert own_work_dirs() == []
 
 
 @needs_soffice
@@ -206,7 +216,8 @@ def test_timeout_kills_group_and_writes_nothing(tmp_path, monkeypatch):
     with pytest.raises(DocgenError, match="超时"):
         pdf.convert([src], timeout=1.5)
     assert time.monotonic() - started < 15
-    assert not list(tmp_path.glob("*.pdf")) and not list(tmp_path.glob("*.part"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fakebin", "pids", "慢.docx"]
+    assert own_work_dirs() == []
     time.sleep(0.2)
     assert not [pid for pid in map(int, pids.read_text().split()) if alive(pid)]
 
@@ -224,6 +235,27 @@ def alive(pid: int) -> bool:
             return False
         return True
     return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def test_stale_work_folders_and_orphaned_converters_are_cleared(tmp_path, monkeypatch):
+    """A conversion whose process was killed (-9) leaves its work folder and a LibreOffice
+    running in a session of its own; the next conversion clears both, and nobody else's."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / f"{pdf.WORK_PREFIX}{dead.pid}-abc"
+    (stale / "out").mkdir(parents=True)
+    orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", pdf._profile(stale)],
+                              start_new_session=True)
+    running = tmp_path / f"{pdf.WORK_PREFIX}{os.getpid()}-xyz"
+    running.mkdir()
+    other = tmp_path / "docgen-pdf-unrelated"
+    other.mkdir()
+    pdf.clear_stale()
+    assert orphan.wait(timeout=10) == -9
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, other.name])
 
 
 def test_missing_soffice(tmp_path, monkeypatch):

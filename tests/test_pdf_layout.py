@@ -228,19 +228,19 @@ def test_banji_rules_as_wide_as_text_block(pdf):
 # ------------------------------------------------------------------ §7.2 red mark and rule
 
 def test_red_mark_and_rule_on_page_one_only(pdf):
-    top, bottom, left, right = red_ink(pdf, 1, above=100)
+    top, bottom, left, right = red_ink(pdf, 1, above=100, below=TOP)  # (a draft's 草稿 box is higher)
     assert bottom - top > 8 and right - left > 100  # the office's name, in red type, centred
     assert abs((left + right) / 2 - (LEFT + BLOCK_RIGHT) / 2) < 3
     # the red rule under the number: as wide as the text block
     [rule] = red_rules(pdf, 1)
     assert abs(rule[2] - LEFT) <= PLACE and abs(rule[3] - BLOCK_RIGHT) <= PLACE
-    assert red_ink(pdf, 2, 50) is None
+    assert red_ink(pdf, 2, 50, below=TOP) is None
     [number] = [ln for ln in lines(pdf, 1) if "〔" in ln.text]
     assert number.em_bottom < rule[0] < number.em_bottom + 7
 
 
 def test_mark_top_35mm_under_text_block_top(pdf):
-    top = red_ink(pdf, 1, above=100)[0]
+    top = red_ink(pdf, 1, above=100, below=TOP)[0]
     assert abs(top - (TOP + 35)) <= PLACE, top
 
 
@@ -277,7 +277,7 @@ def test_copy_number_security_and_urgency_top_left_above_the_mark(marked):
     assert all(abs(b.baseline - a.baseline - PITCH) <= PLACE for a, b in zip(first, first[1:]))
     heading = next(r.font for page in (1, 2) for ln in lines(marked, page) for r in ln.runs if r.text.startswith("一、"))
     assert {r.font for ln in first[1:] for r in ln.runs if CJK.search(r.text)} == {heading}
-    top, bottom, *_ = red_ink(marked, 1, above=100)
+    top, bottom, *_ = red_ink(marked, 1, above=100, below=TOP)
     assert bottom - top > 0.9 * 42 * PT  # the whole mark, at 42 pt
     assert abs(top - (TOP + 35)) <= PLACE, top
 
@@ -541,7 +541,7 @@ def test_red_rule_4mm_under_the_number_and_mark_35mm_under_the_block_top(sample_
         if doc.type.form == "letter":
             continue
         [rule] = red_rules(pdf, 1)
-        mark_top, mark_bottom, *_ = red_ink(pdf, 1, above=rule[0] - 1)
+        mark_top, mark_bottom, *_ = red_ink(pdf, 1, above=rule[0] - 1, below=TOP)
         number = next(ln for ln in text_lines(pdf, 1) if "〔" in ln.text)
         assert abs(mark_top - (TOP + 35)) <= PLACE, (name, mark_top)
         assert abs(rule[2] - LEFT) <= PLACE and abs(rule[3] - BLOCK_RIGHT) <= PLACE, (name, rule)
@@ -577,7 +577,8 @@ def test_letter_frame(sample_pdfs):
         (t1, b1, *_), (t2, b2, *_), (t3, b3, *_), (t4, b4, *_) = rules
         assert b1 - t1 > 2 * (b2 - t2) and b4 - t4 > 2 * (b3 - t3)  # thick over thin; thin over thick
         assert abs(b4 - (PAGE_H - 20)) <= PLACE, b4
-        mark_top, mark_bottom, *_ = red_ink(pdf, 1, 300, above=t1 - 0.5)
+        # (a draft's 草稿 box ends 25 mm from the top)
+        mark_top, mark_bottom, *_ = red_ink(pdf, 1, 300, above=t1 - 0.5, below=27)
         assert abs(mark_top - 30) <= PLACE and abs(t1 - mark_bottom - 4) <= PLACE, (mark_top, mark_bottom, t1)
         number = next(ln for ln in text_lines(pdf, 1) if "〔" in ln.text)
         assert abs(number.em_top - b2 - 7 / 8 * BODY_PT * PT) <= PLACE, number.em_top - b2

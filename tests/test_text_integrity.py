@@ -26,6 +26,7 @@ from lxml import etree
 from conftest import REPO, W, one_document_workspace
 from docgen import gbt9704 as gb
 from docgen.casefile import all_case_ids, load_case
+from docgen.draftmark import MARK
 from docgen.render import Renderer, render_case, typeset
 from docgen.workspace import Workspace
 
@@ -71,7 +72,12 @@ def pdf_text(pdf: Path) -> str:
     """What the PDF prints, page by page in content order, whitespace and page numbers removed."""
     pages = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True,
                            check=True).stdout.split("\f")
-    return "".join(re.sub(r"—\d+—", "", re.sub(r"\s+", "", page), count=1) for page in pages)
+    return "".join(_unmarked(re.sub(r"—\d+—", "", re.sub(r"\s+", "", page), count=1)) for page in pages)
+
+
+def _unmarked(page: str) -> str:
+    """A draft's page without its 草稿 mark (docgen.draftmark), laid over it last, in the margin."""
+    return page.removeprefix(MARK) if page.startswith(MARK) else page.removesuffix(MARK)
 
 
 def lost_or_added(expected: str, printed: str, extras: set[str]) -> list[str]:

@@ -31,6 +31,7 @@ COMMANDS = {
     "search": "docgen.cli.search:search",
     "index": "docgen.cli.search:index",
     "fonts": "docgen.cli.fonts:fonts",
+    "template": "docgen.cli.template:template",
     "serve": "docgen.cli.web:serve",
     "user": "docgen.cli.web:user",
 }
@@ -54,11 +55,16 @@ class LazyGroup(click.Group):
 
 
 class DocgenGroup(LazyGroup):
-    """Turns DocgenError into a Chinese message and exit code 1, never a traceback."""
+    """Turns DocgenError into a Chinese message and exit code 1, never a traceback; long work
+    shows its progress on a terminal's stderr (docgen.progress)."""
 
     def invoke(self, ctx):
+        from docgen.cli.progress import TerminalReporter
+        from docgen.progress import reporting
+
         try:
-            return super().invoke(ctx)
+            with reporting(TerminalReporter(ctx)):
+                return super().invoke(ctx)
         except DocgenError as exc:
             if ctx.meta.get("json"):
                 click.echo(json.dumps({"ok": False, "errors": [p.as_dict() for p in exc.problems]},
@@ -110,9 +116,37 @@ def emit_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def _terminated(signum, _frame):
+    # SIGTERM (and a closed terminal's SIGHUP) would end Python without running `finally`:
+    # raising instead lets every clean-up run — the half-built archive item, LibreOffice's
+    # process group, its temporary folder — before the process exits 128 + signum.
+    raise SystemExit(128 + signum)
+
+
+def report_check(ctx, problems: list, as_json: bool, passed: str, drifts: list = ()) -> None:
+    """A check's result: its problems in red on stderr (or JSON), documents changed since they
+    were issued as notes (they do not fail the check), exit 1 if there are problems."""
+    if as_json:
+        emit_json({"ok": not problems, "errors": [p.as_dict() for p in problems],
+                   "drift": [d.as_dict() for d in drifts]})
+    else:
+        for problem in problems:
+            click.secho(f"错误：{problem}", fg="red", err=True)
+        for drift in drifts:
+            click.secho(f"注意：{drift}", fg="yellow", err=True)
+        if not problems:
+            click.echo(passed + (f"另有 {len(drifts)} 份已签发的文书在签发后被修改（见上）。" if drifts else ""))
+    ctx.exit(1 if problems else 0)
+
+
 def main():
     # Chinese on any terminal: stdout may be a pipe with an ASCII locale in CI.
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
+    import signal
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminated)
     cli(prog_name="docgen")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from docgen.cli import emit_json, json_option
+from docgen.cli import emit_json, json_option, report_check
 from docgen.errors import DocgenError
 
 
@@ -39,8 +39,10 @@ INIT_ASKS = {
 @click.option("--org-code", default="AWB", show_default=True, help="机构（问题）代码，档号的一段。")
 @click.option("--contact", help="联系人（通知书等印出的默认联系人）。")
 @click.option("--phone", help="联系电话。")
-def init(path: Path, **options):
-    """在 PATH（默认当前目录）建立工作区：office.yaml、rules.yaml、templates/、casefiles/、archive/。
+@click.option("--no-git", is_flag=True, help="不建立 git 仓库（签发前仍须建立：文号登记在 git 中）。")
+def init(path: Path, no_git: bool, **options):
+    """在 PATH（默认当前目录）建立工作区：office.yaml、rules.yaml、templates/、casefiles/、archive/，
+    并建立 git 仓库（git init）和 .gitignore（档案、out/ 不入 git；发文登记簿 register/ 入 git）。
 
     office.yaml 按选项填写本办名称、发文字号代字、全宗号、制度名称和联系人；在终端中运行且未给出时逐项询问。
 
@@ -78,6 +80,11 @@ def init(path: Path, **options):
         click.echo(f"已创建 {item}")
     if values is None:
         click.echo(f"{office} 已存在，未改动。")
+    if not no_git:
+        from docgen.provenance import init_repository
+
+        for step in init_repository(path):
+            click.echo(f"已完成 {step}")
     click.echo(f"工作区就绪：{path.resolve()}。\n下一步：核对 office.yaml 和 rules.yaml（期限规则样例，按本县制度修改），"
                "运行 docgen check；docgen types 列出文书类型，docgen new 约谈通知书 案卷号 新建文书。")
 
@@ -184,22 +191,16 @@ def types(ctx, as_json):
 @json_option
 @click.pass_context
 def check(ctx, case_ids, as_json):
-    """校验 office.yaml、文书类型声明和案卷（默认全部案卷）。
+    """校验 office.yaml、rules.yaml、文书类型声明及其模板（同 docgen template check）和案卷（默认全部案卷）。
 
-    每个问题都指明文件、行号和字段；有问题时退出码为 1。
+    每个问题都指明文件、行号和字段；有问题时退出码为 1。已签发的文书在签发后又被修改的，
+    指明文号和改动的字段（提示，不影响退出码）。
     """
-    from docgen.validate import check as run_check
+    from docgen.status import check as run_check
 
     ws = _workspace(ctx)
-    problems = run_check(ws, list(case_ids) or None)
-    if as_json:
-        emit_json({"ok": not problems, "errors": [p.as_dict() for p in problems]})
-    else:
-        for problem in problems:
-            click.secho(f"错误：{problem}", fg="red", err=True)
-        if not problems:
-            click.echo("校验通过。")
-    ctx.exit(1 if problems else 0)
+    problems, drifts = run_check(ws, list(case_ids) or None)
+    report_check(ctx, problems, as_json, "校验通过。", drifts)
 
 
 @click.command()
@@ -209,9 +210,10 @@ def check(ctx, case_ids, as_json):
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="输出目录，默认 out/<案卷号>/。")
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 转成 PDF（PDF/A），放在 .docx 旁。")
+@click.option("--force", is_flag=True, help="--out 目录中已有同名文件时覆盖。")
 @json_option
 @click.pass_context
-def render(ctx, case_id, doc_ids, all_docs, out, pdf, as_json):
+def render(ctx, case_id, doc_ids, all_docs, out, pdf, force, as_json):
     """生成案卷 CASE_ID 中文书的草稿（.docx，可选 PDF）。
 
     DOC 是文书文件名（不含 .yaml），如 summons；用 --all 生成全部。草稿尚未编号，
@@ -221,12 +223,19 @@ def render(ctx, case_id, doc_ids, all_docs, out, pdf, as_json):
     例：docgen render 2021-yt-001 --all --pdf
         docgen render 2021-yt-001 summons --out ~/桌面/草稿
     """
-    from docgen.render import Renderer, render_case, typeset
+    from docgen.casefile import load_case
+    from docgen.fsio import check_output
+    from docgen.render import Renderer, draft_path, render_case, typeset
 
     if not doc_ids and not all_docs:
         raise click.UsageError("请指定文书名（如 summons），或用 --all 生成全部文书")
     ws = _workspace(ctx)
-    out_dir = out or ws.root / "out" / case_id
+    out_dir = check_output(out or ws.root / "out" / case_id, ws.archive, force=True, what="输出目录")
+    if out and not force:  # drafts in out/ are re-made at will; elsewhere nothing is overwritten
+        for doc_id in doc_ids or [p.stem for p in load_case(ws, case_id).document_paths()]:
+            docx = draft_path(out_dir, case_id, doc_id)
+            for path in (docx, docx.with_suffix(".pdf")) if pdf else (docx,):
+                check_output(path, ws.archive)
     renderer = Renderer(ws)
     results = render_case(ws, case_id, list(doc_ids) or None, out_dir, renderer)
     pdfs = dict(zip((r.docx for r in results), typeset(renderer, results))) if pdf else {}

@@ -66,8 +66,11 @@ def due(ctx, on, within, as_json):
     from docgen import deadlines
     from docgen.gbt9704 import format_date
 
+    from docgen.status import Issued
+
     on = on or dt.date.today()
-    items = deadlines.due(_workspace(ctx), on, within)
+    ws = _workspace(ctx)
+    items = deadlines.due(ws, on, within, documents=Issued(ws).documents)
     if as_json:
         emit_json([d.as_dict(on) for d in items])
         return
@@ -97,8 +100,10 @@ def cases(ctx, on, as_json):
     案卷有错误时仍列出，并注明问题（docgen check 查看详情）。
     """
     from docgen.deadlines import cases as list_cases
+    from docgen.status import Issued
 
-    rows = list_cases(_workspace(ctx), on or dt.date.today())
+    ws = _workspace(ctx)
+    rows = list_cases(ws, on or dt.date.today(), documents=Issued(ws).documents)
     if as_json:
         emit_json(rows)
         return
@@ -129,10 +134,11 @@ def blacklist(ctx, year, on, as_json):
     """
     from docgen import deadlines
     from docgen.rules import load as load_rules
+    from docgen.status import Issued
 
     ws = _workspace(ctx)
     on = on or dt.date.today()
-    listed, cleared = deadlines.blacklist(ws, year, on)
+    listed, cleared = deadlines.blacklist(ws, year, on, documents=Issued(ws).documents)
     rule = load_rules(ws).blacklist
     if as_json:
         emit_json([entry.as_dict() for entry in listed])
@@ -153,25 +159,27 @@ def blacklist(ctx, year, on, as_json):
 @json_option
 @click.pass_context
 def status(ctx, case_id, on, as_json):
-    """案卷办理情况：文书（草稿或已发文及文号）、期限事项、git 修改历史。
+    """案卷办理情况：文书（草稿或已发文及文号；签发后又被修改的注明）、期限事项、git 修改历史。
 
     不指定 CASE_ID 时每个案卷一行：文书数、已发文数、未办结和已逾期的期限数。
+    期限按签发时的文书内容计算。
     """
-    from docgen import deadlines
+    from docgen import status as progress
 
     ws = _workspace(ctx)
     on = on or dt.date.today()
     if not case_id:
-        rows = deadlines.overview(ws, on)
+        rows = progress.overview(ws, on)
         if as_json:
             emit_json(rows)
             return
         for r in rows:
             late = f"，已逾期{r['overdue']}" if r["overdue"] else ""
-            click.secho(f"{r['case']}  {r['kind']}  {r['status'] or '—'}  文书{r['documents']}份（已发文{r['issued']}）"
+            drift = f"，签发后被修改{r['drifted']}" if r["drifted"] else ""
+            click.secho(f"{r['case']}  {r['kind']}  {r['status'] or '—'}  文书{r['documents']}份（已发文{r['issued']}{drift}）"
                         f"  未办结期限{r['open']}项{late}  {r['title']}", fg="red" if r["overdue"] else None)
         return
-    info = deadlines.case_status(ws, case_id, on)
+    info = progress.case_status(ws, case_id, on)
     if as_json:
         emit_json(info)
         return
@@ -180,6 +188,8 @@ def status(ctx, case_id, on, as_json):
     for d in info["documents"]:
         state = f"已发文 {d['number']}" if d["state"] == "issued" else "草稿"
         click.echo(f"  {d['doc']}  {d['type_name']}  {state}  {d['title']}")
+        if d["drift"]:
+            click.secho(f"      注意：{d['drift']['message']}", fg="yellow")
     click.echo(f"期限事项（截至{on.isoformat()}）：" + ("" if info["deadlines"] else "无"))
     for d in info["deadlines"]:
         if d["open"]:

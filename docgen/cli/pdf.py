@@ -13,9 +13,10 @@ from docgen.cli import emit_json, json_option
 @click.argument("case_id")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="输出的 PDF 文件，默认 out/<案卷号>/<案卷号>-案卷.pdf。")
+@click.option("--force", is_flag=True, help="--out 指定的文件已存在时覆盖。")
 @json_option
 @click.pass_context
-def bundle(ctx, case_id, out, as_json):
+def bundle(ctx, case_id, out, force, as_json):
     """把案卷 CASE_ID 组成一个 PDF，供督查、巡查、考核时查阅。
 
     依次为：案卷封面、卷内文件目录（序号、文号、责任者、题名、日期、页次）、案卷中的全部文书
@@ -26,15 +27,17 @@ def bundle(ctx, case_id, out, as_json):
     例：docgen bundle 2021-yt-001
         docgen bundle 2021-yt-001 --out ~/桌面/约谈案卷.pdf
     """
-    from docgen.archive import issued_for_case
-    from docgen.bundle import build_bundle
+    from docgen.bundle import build_bundle, default_path, from_archive
+    from docgen.fsio import check_output
     from docgen.workspace import Workspace
 
     ws = Workspace.find(ctx.obj.get("root"))
-    # Issued documents go in as filed: their number, and the archived PDF with its 归档章.
-    issued = issued_for_case(ws, case_id)
-    result = build_bundle(ws, case_id, out, numbers={d: i.metadata["number"] for d, i in issued.items()},
-                          pdfs={d: i.path / "document.pdf" for d, i in issued.items()})
+    out = check_output(out, ws.archive, force=force) if out else \
+        check_output(default_path(ws, case_id), ws.archive, force=True)
+    numbers, pdfs, notices = from_archive(ws, case_id)
+    for notice in notices:
+        click.secho(f"注意：{notice}", fg="yellow", err=True)
+    result = build_bundle(ws, case_id, out, numbers=numbers, pdfs=pdfs)
     if as_json:
         emit_json(result.as_dict())
         return

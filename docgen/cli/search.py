@@ -11,6 +11,7 @@ import time
 
 import click
 
+from docgen import progress
 from docgen.cli import emit_json
 
 
@@ -106,7 +107,9 @@ def rebuild(ctx, procs, as_json):
     if not as_json:
         click.echo(f"正在重建检索索引（{index_dir}）……", err=True)
     t0 = time.monotonic()
-    n = run(index_dir, source(), notify=_notify, procs=procs)
+    archive = index_dir.parent
+    total = sum(1 for p in archive.iterdir() if p.is_dir() and not p.name.startswith(".")) if archive.is_dir() else 0
+    n = run(index_dir, progress.items(source(), total, "建立索引"), notify=_notify, procs=procs)
     secs = round(time.monotonic() - t0, 2)
     if as_json:
         emit_json({"documents": n, "seconds": secs, "index": str(index_dir)})

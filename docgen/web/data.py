@@ -97,9 +97,9 @@ def items(ws) -> list:
 
 def item(ws, archive_id: str) -> dict:
     """The archive metadata of one item (archive show --json), plus which files it holds."""
-    found = _archive(ws).item(archive_id)
-    meta = dict(found.metadata)
-    meta["downloads"] = sorted(p.name for p in found.path.iterdir()
+    archive = _archive(ws)
+    meta = archive.show(archive_id)
+    meta["downloads"] = sorted(p.name for p in (archive.root / archive_id).iterdir()
                                if p.is_file() and p.suffix.lower() in (".pdf", ".docx", ".txt"))
     return meta
 
@@ -113,9 +113,8 @@ def item_file(ws, archive_id: str, name: str) -> Path:
 
 
 def verify_item(ws, archive_id: str) -> list[dict]:
-    """Fixity of one item: its files against its manifest (archive verify, for this item)."""
-    _archive(ws).item(archive_id)  # unknown id: a clear error
-    return [p for p in _archive(ws).verify() if p["item"] == archive_id]
+    """Fixity of one item: its files against its manifest, and it against the register."""
+    return _archive(ws).verify_item(archive_id)
 
 
 # ---------------------------------------------------------------- search
@@ -160,11 +159,18 @@ def types(ws) -> dict[str, str]:
 
 # ---------------------------------------------------------------- deadlines, cases
 
+def _as_issued(ws):
+    """Deadlines run from what was issued (docgen.status), as the CLI's do."""
+    from docgen.status import Issued
+
+    return Issued(ws).documents
+
+
 def due(ws, on: dt.date, within: int | None = None) -> list[dict]:
     """`docgen due --json`."""
     from docgen import deadlines
 
-    return [d.as_dict(on) for d in deadlines.due(ws, on, within)]
+    return [d.as_dict(on) for d in deadlines.due(ws, on, within, documents=_as_issued(ws))]
 
 
 def blacklist(ws, year: int, on: dt.date) -> dict:
@@ -174,7 +180,7 @@ def blacklist(ws, year: int, on: dt.date) -> dict:
     from docgen.rules import load
 
     rule = load(ws).blacklist
-    listed, cleared = deadlines.blacklist(ws, year, on)
+    listed, cleared = deadlines.blacklist(ws, year, on, documents=_as_issued(ws))
     return {"listed": [e.as_dict() for e in listed], "cleared": [e.as_dict() for e in cleared],
             "rule": None if rule is None else {"basis": rule.basis, "consequence": rule.consequence,
                                                "times": rule.times, "counting": list(rule.counting)}}
@@ -184,27 +190,26 @@ def cases(ws, on: dt.date) -> list[dict]:
     """`docgen cases --json`: every case, those with a problem listed with it."""
     from docgen import deadlines
 
-    return deadlines.cases(ws, on)
+    return deadlines.cases(ws, on, documents=_as_issued(ws))
 
 
 def case(ws, case_id: str, on: dt.date) -> dict:
     """`docgen status CASE --json`, plus the case's recorded values and events."""
-    from docgen import deadlines
     from docgen.casefile import load_case
+    from docgen.status import case_status
 
-    info = deadlines.case_status(ws, case_id, on)
+    info = case_status(ws, case_id, on)
     loaded = load_case(ws, case_id)
     info["values"] = loaded.values
     info["year"] = loaded.year
     info["events"] = [{**e, "date": e["date"].isoformat()} for e in loaded.values.get("events", [])]
-    info["archive_ids"] = {doc: i.id for doc, i in _issued(ws, case_id).items()}
+    info["archive_ids"] = {doc: row.archive_id for doc, row in _issued(ws, case_id).items()}
     return info
 
 
 def _issued(ws, case_id: str) -> dict:
-    from docgen.archive import issued_for_case
-
-    return issued_for_case(ws, case_id)
+    """{document id: its register line} of the case's issued documents."""
+    return {doc: row for (case, doc), row in _archive(ws).issued().items() if case == case_id}
 
 
 def case_exists(ws, case_id: str) -> bool:
@@ -215,13 +220,12 @@ def case_exists(ws, case_id: str) -> bool:
 
 def bundle(ws, case_id: str) -> Path:
     """The case bundle PDF (docgen bundle), made afresh under out/web/bundles/."""
-    from docgen.bundle import build_bundle
+    from docgen.bundle import build_bundle, from_archive
 
-    issued = _issued(ws, case_id)
+    numbers, pdfs, _ = from_archive(ws, case_id)
     target = out_dir(ws, "bundles") / f"{case_id}-案卷.pdf"
     target.unlink(missing_ok=True)
-    result = build_bundle(ws, case_id, target, numbers={d: i.metadata["number"] for d, i in issued.items()},
-                          pdfs={d: i.path / "document.pdf" for d, i in issued.items()})
+    result = build_bundle(ws, case_id, target, numbers=numbers, pdfs=pdfs)
     return result.path
 
 
@@ -276,7 +280,7 @@ def catalog_docx(ws, year: int) -> bytes:
     chosen = [i for i in items(ws) if i.metadata["year"] == year]
     if not chosen:
         raise DocgenError(f"{year} 年度没有归档文件")
-    return make(ws.office, year, chosen)
+    return make(ws.office, year, chosen, {aid: f"作废：{row.note}" for aid, row in _archive(ws).voided().items()})
 
 
 # ---------------------------------------------------------------- PDFs as page images
@@ -347,7 +351,7 @@ def document_info(ws, case_id: str, doc_id: str) -> tuple:
         raise DocgenError(f"案卷 {case_id} 中没有文书「{doc_id}」")
     values = raw_values(path)
     done = _issued(ws, case_id).get(doc_id)
-    return str(values.get("type") or ""), values, (done.id if done else None)
+    return str(values.get("type") or ""), values, (done.archive_id if done else None)
 
 
 def case_values(ws, case_id: str) -> dict:
@@ -520,38 +524,35 @@ def preview(ws, case_id: str, doc_id: str) -> Path:
 
 def next_number(ws, case_id: str, doc_id: str) -> dict:
     """What issuing would give the document now: its 文号 and year, or why it cannot be issued."""
-    from docgen import gbt9704 as gb
-    from docgen.archive import Archive
     from docgen.casefile import load_case
+    from docgen.issuing import preview as promised
 
     doc = load_case(ws, case_id).document(doc_id)
     done = _issued(ws, case_id).get(doc_id)
     if done:
-        return {"issued": True, "number": done.metadata["number"], "archive_id": done.id}
-    prefix, year = ws.office["number_prefix"], doc.values["date"].year
-    seq = Archive._next_number(_archive(ws).items(), prefix, year)
-    return {"issued": False, "number": gb.format_number(prefix, year, seq), "title": doc.title,
+        return {"issued": True, "number": done.number, "archive_id": done.archive_id}
+    number, _ = promised(ws, case_id, doc_id)
+    return {"issued": False, "number": number, "title": doc.title,
             "type_name": doc.type.name, "date": doc.values["date"].isoformat()}
 
 
-def issue(ws, case_id: str, doc_id: str) -> dict:
-    """`docgen issue CASE DOC --json`: the same library call."""
-    found = _archive(ws).issue(case_id, doc_id)
+def issue(ws, case_id: str, doc_id: str, user: str | None = None) -> dict:
+    """`docgen issue CASE DOC --json`: the same library call; the register's commit names the
+    user."""
+    from docgen.issuing import issue as run
+
+    found = run(ws, case_id, doc_id, clerk=user)
     meta = found.metadata
     return {"number": meta["number"], "archive_id": found.id, "docx": str(found.path / "document.docx"),
             "pdf": str(found.path / "document.pdf"), "sha256": meta["files"]}
 
 
 def warm_up(ws) -> None:
-    """Start LibreOffice once so that its files are in memory before the first preview."""
-    from docgen.pdf import convert
+    """Start the workspace's LibreOffice now (docgen.office keeps it for the server's life), so
+    that neither the first preview nor a docgen command run beside the server waits for it."""
+    from docgen.pdf import warm
 
-    with tempfile.TemporaryDirectory(prefix="docgen-warm-") as tmp:
-        from docx import Document
-
-        path = Path(tmp) / "warm.docx"
-        Document().save(str(path))
-        try:
-            convert([path], Path(tmp), timeout=120)
-        except DocgenError:
-            pass  # a missing LibreOffice is reported when a preview is asked for
+    try:
+        warm(ws.fonts)
+    except DocgenError:
+        pass  # a missing LibreOffice is reported when a preview is asked for

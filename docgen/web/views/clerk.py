@@ -229,7 +229,7 @@ async def issue(request):
         return page(request, "issue.html", {"case_id": case_id, "doc_id": doc_id, "info": info,
                                             "changed": expected}, 409)
     try:
-        done = await call(data.issue, workspace, case_id, doc_id)
+        done = await call(data.issue, workspace, case_id, doc_id, who.name)
     except HTTPException as exc:
         await _record(request, who, "签发失败", f"{case_id}/{doc_id}", str(exc.detail), ok=False)
         raise
