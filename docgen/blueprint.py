@@ -16,9 +16,8 @@ from docx import Document
 from docx.oxml import parse_xml
 
 from docgen import gbt9704 as gb
-from docgen.ooxml import BANJI_BOX, DRAWING_NS, add_blank_footer, anchored, banji_size, border, bottom_box, child, \
-    el, exact_spacing, filled_rect, fixed_widths, indent_chars, page_field_runs, paragraph_style, ruled_paragraph, \
-    run_fonts, run_size, text_box
+from docgen.ooxml import BANJI_BOX, add_blank_footer, banji_size, bottom_box, child, el, exact_spacing, fixed_widths, \
+    indent_chars, page_field_runs, paragraph_style, ruled_paragraph, run_fonts, run_size
 
 LINE = gb.LINE_PITCH
 BANJI_PT = gb.BANJI_PT
@@ -136,12 +135,6 @@ class Builder:
         """A paragraph holding only a docxtpl paragraph tag ({%p ... %}); it vanishes on render."""
         return self.para("{%p " + statement + " %}", "Normal")
 
-    def rule_below(self, p):
-        """The red rule as wide as the text block, 4 mm under the 发文字号 (§7.2.6): the
-        paragraph's bottom border, so it must have no indents."""
-        ppr = p._p.get_or_add_pPr()
-        child(ppr, "w:pBdr").append(border("w:bottom", "single", *gb.NUMBER_RULE))
-
     # ------------------------------------------------------------ blocks
     def mark(self):
         """份号, 密级和保密期限 and 紧急程度 top left, each on its own line when set
@@ -153,9 +146,9 @@ class Builder:
         self.para("{{p mark_paragraph }}", "Mark")
 
     def number(self):
-        p = self.para("{{ number }}", "DocNumber")
-        child(p._p.get_or_add_pPr(), "w:spacing", w_before="{{ number_before }}")
-        self.rule_below(p)
+        """发文字号 two lines under the mark, the red rule 4 mm under it (§7.2.4, §7.2.6): made by
+        the render (number_paragraph), as its space above depends on the mark's size."""
+        self.para("{{p number_paragraph }}", "DocNumber")
 
     def number_with_signer(self):
         """上行文 (§7.2.4, §7.2.7): 发文字号 left, one character in, on the line of the last
@@ -284,34 +277,12 @@ class Builder:
         """信函格式 (§10.1) first page: the red office name 30 mm from the top over a thick-thin
         double rule, a thin-thick double rule 20 mm above the foot, the 发文字号 7/8 of a
         character under the first rule and flush right (份号, 密级 and 紧急程度 flush left from
-        the same line down), no page number. The mark and rules are
-        drawn at their places on the page (from `letter`, which depends on the mark's size),
-        anchored to the number's paragraph: LibreOffice misplaces text boxes in headers."""
-        section = self.doc.sections[0]
-        section.different_first_page_header_footer = True  # its footer stays empty
-        mark = ('<w:p><w:pPr><w:pStyle w:val="LetterMark"/>'
-                '<w:spacing w:before="0" w:after="0" w:line="{{ letter.mark_line }}" w:lineRule="exact"/></w:pPr>'
-                '<w:r><w:t>{{r mark }}</w:t></w:r></w:p>')
-        width, length = gb.TEXT_WIDTH * 635, gb.mm(gb.LETTER_RULE_LENGTH) * 635  # EMU
-        drawings = [anchored(text_box(mark, width, "{{ letter.mark_line * 635 }}"), name="信函机关标志",
-                             shape_id=4001, cx=width, cy="{{ letter.mark_line * 635 }}",
-                             y="{{ letter.mark_top * 635 }}")]
-        for i in range(4):
-            height = "{{ letter.rules[%d][1] * 635 }}" % i
-            drawings.append(anchored(filled_rect(length, height, gb.RED), name=f"信函红色双线{i + 1}",
-                                     shape_id=4002 + i, x=(gb.PAGE_WIDTH * 635 - length) // 2, cx=length,
-                                     cy=height, y="{{ letter.rules[%d][0] * 635 }}" % i))
-        # 份号, 密级 and 紧急程度 (when set) flush left, one a line, the first beside the number
-        p = self.para(style="DocNumber", runs=[("{{ letter.first_marking.fang }}", gb.FONT_BODY),
-                                               ("{{ letter.first_marking.hei }}", gb.FONT_HEI),
-                                               ("\t{{ number }}", gb.FONT_BODY)])
-        ppr = p._p.get_or_add_pPr()
-        child(ppr, "w:tabs").append(el("w:tab", w_val="right", w_pos=gb.TEXT_WIDTH))
-        child(ppr, "w:spacing", w_before="{{ letter.number_before }}")
-        child(ppr, "w:jc", w_val="left")
-        for run in drawings:
-            p._p.append(parse_xml(run.replace("<w:r>", f"<w:r {DRAWING_NS}>", 1)))
-        self.tag("for line in letter.more_markings")
+        the same line down), no page number. The mark and rules are drawn at their places on
+        the page, anchored to the number's paragraph, which the render makes (letter_head):
+        their places depend on the mark's size, and an office suite keeps only numbers there."""
+        self.doc.sections[0].different_first_page_header_footer = True  # its footer stays empty
+        self.para("{{p letter_head }}", "DocNumber")
+        self.tag("for line in more_markings")
         self.para("{{ line }}", "Marking")
         self.tag("endfor")
 

@@ -163,11 +163,13 @@ def _instr(code: str):
 
 def raw_paragraph(text: str, style_id: str, *, right: int | None = None,
                   before: int | None = None, line: int | None = None,
-                  size_pt: float | None = None) -> str:
+                  size_pt: float | None = None, rule: tuple[int, str, int] | None = None) -> str:
     """One paragraph as an XML string, for values whose placement depends on their length
     (the office mark, the signature block); text is escaped here, so it is safe to insert
     unescaped."""
     ppr = f'<w:pStyle w:val="{style_id}"/>'
+    if rule:  # (eighths of a point, colour, points of space): a bottom border
+        ppr += f'<w:pBdr><w:bottom w:val="single" w:sz="{rule[0]}" w:space="{rule[2]}" w:color="{rule[1]}"/></w:pBdr>'
     if before is not None or line is not None:
         ppr += ("<w:spacing" + (f' w:before="{before}"' if before is not None else "")
                 + (f' w:line="{line}" w:lineRule="exact"' if line is not None else "") + "/>")
@@ -181,15 +183,17 @@ def raw_paragraph(text: str, style_id: str, *, right: int | None = None,
             f'<w:r>{rpr}<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')
 
 
-def tabbed_paragraph(style_id: str, runs: list[tuple[str, str]], tabs: list[int], *, before: int | None = None,
-                     rule: tuple[int, str, int] | None = None) -> str:
+def tabbed_paragraph(style_id: str, runs: list[tuple[str, str]], tabs: list[tuple[str, int]], *,
+                     before: int | None = None, rule: tuple[int, str, int] | None = None,
+                     drawings: tuple[str, ...] = ()) -> str:
     """One left-aligned paragraph as an XML string whose runs (text, East Asian font; a tab
-    as \\t) stand at left tab stops (twips); `rule` = (eighths of a point, colour, points of
-    space) draws a bottom border. Text is escaped here."""
+    as \\t) stand at tab stops ((kind, twips)); `rule` = (eighths of a point, colour, points
+    of space) draws a bottom border; `drawings` are runs of floating drawings (anchored()).
+    Text is escaped here."""
     ppr = f'<w:pStyle w:val="{style_id}"/>'
     if rule:
         ppr += f'<w:pBdr><w:bottom w:val="single" w:sz="{rule[0]}" w:space="{rule[2]}" w:color="{rule[1]}"/></w:pBdr>'
-    ppr += "<w:tabs>" + "".join(f'<w:tab w:val="left" w:pos="{pos}"/>' for pos in tabs) + "</w:tabs>"
+    ppr += "<w:tabs>" + "".join(f'<w:tab w:val="{kind}" w:pos="{pos}"/>' for kind, pos in tabs) + "</w:tabs>"
     if before is not None:
         ppr += f'<w:spacing w:before="{before}"/>'
     ppr += '<w:jc w:val="left"/>'
@@ -200,7 +204,7 @@ def tabbed_paragraph(style_id: str, runs: list[tuple[str, str]], tabs: list[int]
         for i, part in enumerate(text.split("\t")):
             body += (f"<w:r>{rpr}<w:tab/></w:r>" if i else "") + \
                 (f'<w:r>{rpr}<w:t xml:space="preserve">{escape(part)}</w:t></w:r>' if part else "")
-    return f'<w:p xmlns:w="{W_NS}"><w:pPr>{ppr}</w:pPr>{body}</w:p>'
+    return f'<w:p {DRAWING_NS}><w:pPr>{ppr}</w:pPr>{body}{"".join(drawings)}</w:p>'
 
 
 DRAWING_NS = (f'xmlns:w="{W_NS}" xmlns:wp="{WP_NS}" '

@@ -31,9 +31,9 @@ from docgen.deadlines import started_by
 from docgen.doctypes import flatten_body
 from docgen.errors import DocgenError, Problem
 from docgen.fsio import atomic_write
-from docgen.ooxml import (BLANK_FOOTER, W_NS, banji_drawing, banji_on_own_page, break_before_tail, fixed_widths,
-                          insert_break, paragraph_text, raw_paragraph, signature_paragraphs, table_cells,
-                          tabbed_paragraph)
+from docgen.ooxml import (BLANK_FOOTER, W_NS, anchored, banji_drawing, banji_on_own_page, break_before_tail,
+                          filled_rect, fixed_widths, insert_break, paragraph_text, raw_paragraph, signature_paragraphs,
+                          table_cells, tabbed_paragraph, text_box)
 from docgen.rules import load as load_rules
 
 # Style names → the ids the render places paragraphs by (an office suite may rename them).
@@ -223,10 +223,13 @@ class Renderer:
             "doc_id": doc.id,
             "type_name": doc.type.name,
             "number": number,
-            # in a letter's text box (a run) and in the 文件格式 body (a placed paragraph)
+            # a run of the mark at its size, for a template that places the mark itself
             "mark": RichText(mark, size=round(mark_pt * 2)),
-            "letter": {**gb.letter_frame(mark_pt), **_letter_markings(markings)},
-            "number_before": gb.number_spacing(mark_pt),
+            # the 发文字号's paragraph, placed from the mark's size (§7.2.4, §7.2.6; §10.1)
+            "number_paragraph": Markup(raw_paragraph(number, "DocNumber", before=gb.number_spacing(mark_pt),
+                                                     rule=gb.NUMBER_RULE)),
+            "letter_head": Markup(_letter_head(mark, mark_pt, number, markings)),
+            "more_markings": [text for text in markings.values() if text][1:],
             **markings,
             "mark_paragraph": Markup(raw_paragraph(mark, "Mark", size_pt=mark_pt, **dict(zip(
                 ("before", "line"), gb.mark_spacing(mark_pt, sum(map(bool, markings.values()))))))),
@@ -377,17 +380,30 @@ def _signer_block(signer: str, number: str, before: int) -> str:
         last = i == len(lines) - 1
         head = "\t" + (number if last else "") + "\t"
         runs = [(head + gb.SIGNER_LABEL, gb.FONT_BODY)] if i == 0 else [(head + "\t", gb.FONT_BODY)]
-        out.append(tabbed_paragraph("DocNumber", runs + [(names, gb.FONT_KAI)], [gb.BODY_PT * 20, label_at, names_at],
+        tabs = [("left", gb.BODY_PT * 20), ("left", label_at), ("left", names_at)]
+        out.append(tabbed_paragraph("DocNumber", runs + [(names, gb.FONT_KAI)], tabs,
                                     before=before if i == 0 else 0, rule=gb.NUMBER_RULE if last else None))
     return "".join(out)
 
 
-def _letter_markings(markings: dict) -> dict:
-    """份号 (仿宋), 密级 and 紧急程度 (黑体) of a letter: the first shares the 发文字号's line."""
-    lines = [(text, key != "copy_no") for key, text in markings.items() if text]
-    first, hei = lines[0] if lines else ("", False)
-    return {"first_marking": {"fang": "" if hei else first, "hei": first if hei else ""},
-            "more_markings": [text for text, _ in lines[1:]]}
+def _letter_head(mark: str, mark_pt: float, number: str, markings: dict) -> str:
+    """信函格式's first line (§10.1): 份号, 密级 or 紧急程度 (the first set) flush left and the
+    发文字号 flush right, 7/8 of a character under the double rule; the red mark and the two
+    double rules drawn at their places on the page, anchored to it."""
+    frame = gb.letter_frame(mark_pt)
+    width, length = gb.TEXT_WIDTH * 635, gb.mm(gb.LETTER_RULE_LENGTH) * 635  # EMU
+    line = frame["mark_line"]
+    text = raw_paragraph(mark, "LetterMark", before=0, line=line, size_pt=mark_pt)
+    drawings = [anchored(text_box(text, width, line * 635), name="信函机关标志", shape_id=4001, cx=width,
+                         cy=line * 635, y=frame["mark_top"] * 635)]
+    for i, (top, height) in enumerate(frame["rules"]):
+        drawings.append(anchored(filled_rect(length, height * 635, gb.RED), name=f"信函红色双线{i + 1}",
+                                 shape_id=4002 + i, x=(gb.PAGE_WIDTH * 635 - length) // 2, cx=length,
+                                 cy=height * 635, y=top * 635))
+    first = next(((key, text) for key, text in markings.items() if text), ("", ""))
+    runs = [(first[1], gb.FONT_BODY if first[0] == "copy_no" else gb.FONT_HEI), ("\t" + number, gb.FONT_BODY)]
+    return tabbed_paragraph("DocNumber", runs, [("right", gb.TEXT_WIDTH)], before=frame["number_before"],
+                            drawings=tuple(drawings))
 
 
 def _banji_box(cc_text: str, printed: bool) -> dict:
