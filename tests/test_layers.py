@@ -16,7 +16,7 @@ from conftest import REPO
 LAYERS = [  # lowest first
     ("errors/io", ["docgen.errors", "docgen.fsio", "docgen.yamlio", "docgen.yamledit", "docgen.provenance",
                     "docgen.progress"]),
-    ("GB/T 9704 rules and OOXML", ["docgen.gbt9704", "docgen.ooxml", "docgen.blueprint", "docgen.importer",
+    ("GB/T 9704 rules and OOXML", ["docgen.gbt9704", "docgen.words", "docgen.ooxml", "docgen.blueprint", "docgen.importer",
                                     "docgen.templatefix"]),
     ("casefiles and types", ["docgen.doctypes", "docgen.workspace", "docgen.casefile"]),
     ("rules and deadlines", ["docgen.workdays", "docgen.rules", "docgen.deadlines"]),
