@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install sysdeps templates bench clean
+.PHONY: demo test install sysdeps templates catalog bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,16 @@ test: install sysdeps
 templates: install
 	$(BIN)/python -m docgen.blueprint templates
 
+# click's own texts in Chinese: recompile after editing docgen/locale/zh_CN/LC_MESSAGES/docgen.po.
+catalog: install
+	$(BIN)/pybabel compile --domain docgen --directory docgen/locale
+
 # Each prints its figures; the search one also runs SQLite FTS5 on the same corpus.
 bench: install sysdeps
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/search.py --n 10000
+	$(BIN)/python bench/yamlload.py
 	$(BIN)/python bench/web.py --n 10000
 
 clean:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from docgen import fsio, provenance
 from docgen.errors import DocgenError, Problem
+from docgen.ids import check_id
 from docgen.fsio import atomic_write, fsync_dir, make_read_only, remove_tree
 from docgen.register import ISSUED, VOID, Register, Row, archive_id
 
@@ -120,7 +121,7 @@ class Archive:
         return found
 
     def item(self, item_id: str) -> Item:
-        path = self.root / item_id
+        path = self.root / check_id(item_id, "档号")
         if "/" in item_id or item_id.startswith(".") or not path.is_dir():
             raise DocgenError(f"档案中没有 {item_id}（可用 docgen archive list 查看）")
         return self.read(path)

@@ -119,7 +119,7 @@ def build_bundle(workspace, case_id: str, out: Path | None = None, *,
     pdfs:    document id → a PDF of that document to use as is (not rendered again).
     Nothing is written unless the whole bundle could be made.
     """
-    from docgen.casefile import load_case
+    from docgen.casefile import inside, load_case
     from docgen.render import Renderer
 
     numbers, pdfs = dict(numbers or {}), {k: Path(v) for k, v in (pdfs or {}).items()}
@@ -145,7 +145,7 @@ def build_bundle(workspace, case_id: str, out: Path | None = None, *,
                   retention=d.retention) for d in docs]
     attachments, skipped = _attachments(case.path / ATTACHMENTS_DIR)
     for path in attachments:
-        items.append(Item("attachment", path.stem, source=path))
+        items.append(Item("attachment", path.stem, source=inside(workspace, path, workspace.relative(path))))
         if path.suffix.lower() in PDF_SUFFIXES:
             items[-1].pages = _pdf_pages(path, "附件")
         else:

@@ -3,19 +3,17 @@ YAML file per document drafted in the case. The tool reads them and never rewrit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from docgen import yamlio
 from docgen.doctypes import KIND_NAMES, RETENTIONS, DocType, Field, Validator
 from docgen.errors import DocgenError, Problem
+from docgen.ids import check_id, check_year
 from docgen.workspace import Workspace
 
 CASE_FILE = "case.yaml"
-# Ids become folder and file names: letters, digits, CJK, - _ · only; never a path.
-ID_RE = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff][0-9A-Za-z\u4e00-\u9fff_\-·]*$")
 
 CASE_FIELDS = {f.name: f for f in [
     Field("title", "案卷题名", required=True, help="一句话说明本案卷办理的事项",
@@ -32,17 +30,20 @@ CASE_FIELDS = {f.name: f for f in [
         c.name: c for c in [
             Field("date", "日期", kind="date", required=True),
             Field("event", "事件", required=True, help="如：收到书面报告、验收合格、销号"),
-            Field("item", "关闭的期限事项", help="该事件办结的期限事项（文书名或事项名）"),
+            Field("item", "关闭的期限事项", help="该事件办结的期限事项（文书名或事项名）", proofread=False),
             Field("note", "备注"),
         ]}),
 ]}
 
 
-def check_id(value: str, what: str) -> str:
-    """Case and document ids name folders: refuse anything that could escape them."""
-    if not ID_RE.match(value or "") or ".." in value:
-        raise DocgenError(f"{what}「{value}」不合法：只能用字母、数字、汉字、-、_、·，且不能含路径分隔符或「..」")
-    return value
+def inside(ws: Workspace, path: Path, shown: str) -> Path:
+    """`path` when it stays in the workspace; a casefile (or a folder of one) that is a link
+    to elsewhere would read, render and archive files the office does not keep."""
+    try:
+        path.resolve().relative_to(ws.root.resolve())
+    except ValueError:
+        raise DocgenError(Problem("是指向工作区以外的链接，不予读取；请把文件复制到案卷中", shown)) from None
+    return path
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Document:
     path: Path
     type: DocType
     values: dict
+    warnings: list[Problem] = field(default_factory=list)  # what a proofreader would mark
 
     @property
     def title(self) -> str:
@@ -69,6 +71,7 @@ class Case:
     id: str
     path: Path
     values: dict
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def year(self) -> int:
@@ -80,18 +83,22 @@ class Case:
     def load_document(self, path: Path) -> Document:
         ws = self.workspace
         shown = ws.relative(path)
-        data = yamlio.load(path, shown_as=shown)
+        data = yamlio.load(inside(ws, path, shown), shown_as=shown)
         type_id = data.get("type")
-        if not type_id:
+        if type_id is None or isinstance(type_id, str) and not type_id.strip():
             raise DocgenError(Problem("缺少文书类型 type（如 summons 约谈通知书）", shown, 1, "type"))
-        doctype = ws.find_type(str(type_id))
+        if not isinstance(type_id, str):
+            raise DocgenError(Problem("文书类型 type 应为一个类型名（如 summons），不能是列表或映射",
+                                      shown, data.line_of("type"), "type"))
+        check_id(path.stem, "文书名")
+        doctype = ws.find_type(type_id)
         if doctype is None:
             raise DocgenError(Problem(f"未知文书类型「{type_id}」，可用：{ws.type_names()}", shown,
                                       data.line_of("type"), "type"))
         check = Validator(shown)
         values = check.mapping(doctype.fields, data, ignore=("type",))
         check.raise_if_failed()
-        return Document(self, path.stem, path, doctype, values)
+        return Document(self, path.stem, path, doctype, values, check.warnings)
 
     def documents(self) -> list[Document]:
         return [self.load_document(p) for p in self.document_paths()]
@@ -110,7 +117,7 @@ def case_dir(ws: Workspace, case_id: str) -> Path | None:
     found = [p for p in ws.casefiles.glob(f"[0-9][0-9][0-9][0-9]/{case_id}") if p.is_dir()]
     if len(found) > 1:
         raise DocgenError(f"案卷号 {case_id} 在多个年度下重复：{'、'.join(ws.relative(p) for p in found)}")
-    return found[0] if found else None
+    return inside(ws, found[0], ws.relative(found[0])) if found else None
 
 
 def load_case(ws: Workspace, case_id: str) -> Case:
@@ -118,23 +125,44 @@ def load_case(ws: Workspace, case_id: str) -> Case:
     if path is None:
         raise DocgenError(f"找不到案卷 {case_id}（应在 casefiles/<年度>/{case_id}/ 下）")
     shown = ws.relative(path / CASE_FILE)
-    data = yamlio.load(path / CASE_FILE, shown_as=shown)
+    data = yamlio.load(inside(ws, path / CASE_FILE, shown), shown_as=shown)
     check = Validator(shown)
     values = check.mapping(CASE_FIELDS, data)
     check.raise_if_failed()
-    return Case(ws, case_id, path, values)
+    opened = values["opened"]
+    for i, row in enumerate(values.get("events", []), 1):
+        if row["date"] < opened:
+            check.warnings.append(Problem(f"办理记录日期 {row['date'].isoformat()} 早于立卷日期 {opened.isoformat()}，请核对",
+                                          shown, data["events"][i - 1].line_of("date"), f"events[{i}].date"))
+    return Case(ws, case_id, path, values, check.warnings)
 
 
 def all_case_ids(ws: Workspace) -> list[str]:
     return sorted(p.parent.name for p in ws.casefiles.glob(f"[0-9][0-9][0-9][0-9]/*/{CASE_FILE}"))
 
 
-def check(ws: Workspace, case_ids: list[str] | None = None,
-          more: Callable[[Case, list[Document]], None] | None = None) -> list[Problem]:
-    """Every problem in office.yaml, the declarations and the given casefiles (default all).
+@dataclass
+class Review:
+    """What `docgen check` reports: errors stop issuing; warnings are for the proofreader."""
+
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+Check = Callable[[Case, list[Document]], None]
+
+
+def check(ws: Workspace, case_ids: list[str] | None = None, more: Check | None = None) -> list[Problem]:
+    """Every problem in office.yaml, the declarations and the given casefiles (default all)."""
+    return review(ws, case_ids, more).errors
+
+
+def review(ws: Workspace, case_ids: list[str] | None = None, more: Check | None = None) -> Review:
+    """Errors and warnings of office.yaml, the declarations and the given casefiles (default all).
     `more(case, documents)` checks what this layer cannot (deadline events), raising
     DocgenError; it runs for each case whose documents are valid."""
     problems: list[Problem] = []
+    warnings: list[Problem] = []
 
     def collect(action):
         try:
@@ -144,8 +172,10 @@ def check(ws: Workspace, case_ids: list[str] | None = None,
             return None
 
     if collect(lambda: (ws.office, ws.types)) is None:
-        return problems
+        return Review(problems, warnings)
     for case_id in case_ids or all_case_ids(ws):
+        if collect(lambda: check_id(case_id, "案卷号")) is None:
+            continue
         case = collect(lambda: load_case(ws, case_id))
         # the documents are checked even when case.yaml is wrong: a new case has both to fill in
         folder = case.path if case else collect(lambda: case_dir(ws, case_id))
@@ -153,21 +183,19 @@ def check(ws: Workspace, case_ids: list[str] | None = None,
             continue
         holder = case or Case(ws, case_id, folder, {})
         docs = [collect(lambda: holder.load_document(path)) for path in holder.document_paths()]
+        warnings.extend(holder.warnings)
+        warnings.extend(w for doc in docs if doc for w in doc.warnings)
         if case is not None and None not in docs and more:
             collect(lambda: more(case, docs))
-    return problems
+    return Review(problems, warnings)
 
 
 # ---------------------------------------------------------------- new casefiles
 
 def _yaml_value(value) -> str:
-    import yaml
-
-    text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=False, sort_keys=False).strip()
-    text = text.removesuffix("\n...").strip()
-    if isinstance(value, (list, dict)):
-        return "\n" + "\n".join("  " + line for line in text.splitlines())
-    return " " + text
+    if isinstance(value, (list, dict)) and value:
+        return "\n" + yamlio.dump(value, indent=2)
+    return " " + yamlio.dump(value)
 
 
 def skeleton(fields: dict[str, Field], header: str, filled: dict | None = None) -> str:
@@ -208,6 +236,7 @@ def create(ws: Workspace, type_id: str, case_id: str, year: int) -> list[Path]:
 
     doctype = ws.doctype(type_id)
     check_id(case_id, "案卷号")
+    check_year(year)
     existing = case_dir(ws, case_id)
     folder = existing or ws.casefiles / str(year) / case_id
     made = []

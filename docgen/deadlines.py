@@ -227,26 +227,32 @@ def case_deadlines(case: Case, on: dt.date, docs: list[Document] | None = None,
 Documents = Callable[[Case], list[Document]]
 
 
-def collect(ws, on: dt.date, case_ids: list[str] | None = None, documents: Documents | None = None) -> list[Deadline]:
+def collect(ws, on: dt.date, case_ids: list[str] | None = None, documents: Documents | None = None,
+            problems: list[Problem] | None = None) -> list[Deadline]:
     """Deadlines of the given cases (default all); every problem in every case is reported
-    together, because a list silently missing one broken case would hide a deadline."""
+    together, because a list silently missing one broken case would hide a deadline. With a
+    `problems` list they are added to it and the healthy cases' deadlines still returned."""
     rules = rulebook.load(ws)
-    out, problems = [], []
+    out, found = [], []
     for case_id in case_ids or all_case_ids(ws):
         try:
             case = load_case(ws, case_id)
             out.extend(case_deadlines(case, on, documents(case) if documents else None, rules))
         except DocgenError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise DocgenError(problems)
+            found.extend(exc.problems)
+    if found and problems is None:
+        raise DocgenError(found)
+    if found:
+        problems.extend(found)
     return out
 
 
-def due(ws, on: dt.date, within: int | None = None, documents: Documents | None = None) -> list[Deadline]:
+def due(ws, on: dt.date, within: int | None = None, documents: Documents | None = None,
+        problems: list[Problem] | None = None) -> list[Deadline]:
     """Open deadlines, most urgent first; `within` keeps those due in that many days (and
-    every overdue one)."""
-    items = [d for d in collect(ws, on, documents=documents) if d.open and (within is None or d.days_left(on) <= within)]
+    every overdue one). `problems`: as in `collect`."""
+    items = [d for d in collect(ws, on, documents=documents, problems=problems)
+             if d.open and (within is None or d.days_left(on) <= within)]
     return sorted(items, key=lambda d: (d.due, d.case, d.key))
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from docgen import provenance, yamlio
 from docgen.archive import Archive
 from docgen.casefile import all_case_ids, load_case
+from docgen.doctypes import Field, Validator
 from docgen.errors import DocgenError
 from docgen.issuing import import_file, issue
 from docgen.render import Renderer, render_case, typeset
@@ -91,21 +92,28 @@ def issue_all(ws: Workspace, archive: Archive) -> None:
         print(f"  {label}：{item.metadata['number']} → {ws.relative(item.path)}")
 
 
-def import_all(ws: Workspace, archive: Archive) -> None:
-    import datetime as dt
+# imports/imports.yaml: one row per file; the rest only where the file does not say.
+IMPORT_LIST = Field("files", "导入清单", kind="table", required=True, columns={f.name: f for f in [
+    Field("file", "文件名", required=True), Field("title", "题名"), Field("number", "文号"),
+    Field("date", "成文日期", kind="date"), Field("type", "文书类型"), Field("issuer", "责任者"),
+    Field("retention", "保管期限", choices=("Y", "D30", "D10")),
+]})
 
+
+def import_all(ws: Workspace, archive: Archive) -> None:
     print("\n【导入外来文件】")
-    listing = ws.root / "imports" / "imports.yaml"
-    entries = yamlio.plain(yamlio.load(listing, shown_as="imports/imports.yaml")["files"])
+    shown = "imports/imports.yaml"
+    check = Validator(shown)
+    entries = check.mapping({"files": IMPORT_LIST}, yamlio.load(ws.root / shown, shown_as=shown))["files"]
+    check.raise_if_failed()
     imported = {i.metadata.get("source_name"): i for i in archive.items()}
     for entry in entries:
         name = entry["file"]
         if name in imported:
             print(f"  {name}：此前已导入（{imported[name].id}）")
             continue
-        date = entry.get("date")
         item = import_file(ws, ws.root / "imports" / name, title=entry.get("title"), number=entry.get("number"),
-                                   date=date if isinstance(date, dt.date) else None, type_id=entry.get("type"),
+                           date=entry.get("date"), type_id=entry.get("type"),
                                    retention=entry.get("retention"), issuer=entry.get("issuer"))
         print(f"  {name} → {item.id}　{item.metadata['title']}")
 

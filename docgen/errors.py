@@ -7,8 +7,18 @@ in the package prints.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
+
+# What an operating-system error means for a clerk (others: errno's name).
+OS_ERRORS = {
+    errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "磁盘配额已满", errno.EACCES: "没有权限",
+    errno.EPERM: "不允许的操作（没有权限）", errno.EROFS: "所在磁盘是只读的", errno.ENOENT: "文件或目录不存在",
+    errno.ENOTDIR: "路径中的某一级不是目录", errno.EISDIR: "应为文件，却是目录", errno.EEXIST: "已存在",
+    errno.ENAMETOOLONG: "文件名过长", errno.ELOOP: "符号链接循环", errno.EIO: "读写出错（磁盘或网络故障）",
+    errno.EMFILE: "打开的文件过多",
+}
 
 
 @dataclass
@@ -50,3 +60,10 @@ def located(message: str, file: Path | str | None = None, line: int | None = Non
             field: str | None = None) -> DocgenError:
     """Shorthand for an error about one place in one file."""
     return DocgenError(Problem(message, str(file) if file else None, line, field))
+
+
+def os_message(exc: OSError, shown: str | None = None) -> str:
+    """An OSError in Chinese: the file (as `shown`, else as the error names it) and what happened."""
+    what = OS_ERRORS.get(exc.errno, f"系统错误 {errno.errorcode.get(exc.errno, exc.errno)}")
+    where = shown if shown is not None else "，".join(str(f) for f in (exc.filename, exc.filename2) if f)
+    return f"{where}：{what}" if where else what

@@ -70,18 +70,25 @@ _DIGITS = "零一二三四五六七八九"
 
 
 def chinese_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (ordinals in headings)."""
-    if not 0 < n < 100:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五, 1010 → 一千零一十 (ordinals in headings)."""
+    if not 0 < n < 10000:
         raise ValueError(f"heading ordinal out of range: {n}")
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
-    return head + (_DIGITS[ones] if ones else "")
+    if n < 20:  # 十二, not 一十二
+        return ("十" if n >= 10 else "") + (_DIGITS[n % 10] if n % 10 else "")
+    out, zero = "", False
+    for unit, value in (("千", 1000), ("百", 100), ("十", 10), ("", 1)):
+        digit = n // value % 10
+        if digit:
+            out += ("零" if zero and out else "") + _DIGITS[digit] + unit
+        zero = not digit
+    return out
 
 
 def heading_label(level: int, n: int) -> str:
     """The number of the n-th heading at a level: 一、 （一） 1. （1）."""
-    return {1: f"{chinese_numeral(n)}、", 2: f"（{chinese_numeral(n)}）",
-            3: f"{n}.", 4: f"（{n}）"}[level]
+    if level == 1:
+        return f"{chinese_numeral(n)}、"
+    return f"（{chinese_numeral(n)}）" if level == 2 else (f"{n}." if level == 3 else f"（{n}）")
 
 
 def format_date(value: _dt.date) -> str:

@@ -312,9 +312,10 @@ class _Parser:
         doctype = self.doctype(data.get("type"), data.line_of("type"), where + ".type")
         basis = self.text(data, "basis", where)
         consequence = self.text(data, "consequence", where)
-        times = data.get("times", 2)
-        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+        times = data.get("times") or "2"
+        if not (isinstance(times, str) and times.strip().isdecimal() and int(times) >= 1):
             self.fail("times 应为正整数（一年中被点名的次数）", data.line_of("times"), where + ".times")
+        times = int(times) if isinstance(times, str) and times.strip().isdecimal() else 2
         names = {key: self.text(data, key, where, required=key == "units")
                  for key in ("units", "kind", "rows", "row_unit", "row_status")}
         lists = {}

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from docgen import provenance
 from docgen.archive import Archive
-from docgen.casefile import Case, Document, all_case_ids, load_case
+from docgen.casefile import Case, Document, Review, all_case_ids, load_case
 from docgen.deadlines import case_deadlines
-from docgen.errors import DocgenError, Problem
+from docgen.errors import DocgenError
 
 
 @dataclass
@@ -103,11 +103,12 @@ class Issued:
         return found
 
 
-def check(ws, case_ids: list[str] | None = None) -> tuple[list[Problem], list[Drift]]:
-    """`docgen check`: every problem (docgen.validate) and every issued document edited since."""
-    from docgen.validate import check as validate
+def check(ws, case_ids: list[str] | None = None) -> tuple[Review, list[Drift]]:
+    """`docgen check`: every problem and proofreader's warning (docgen.validate) and every
+    issued document edited since."""
+    from docgen.validate import review
 
-    problems = validate(ws, case_ids)
+    report = review(ws, case_ids)
     issued = Issued(ws)
     drifts: list[Drift] = []
     for case_id in case_ids or all_case_ids(ws):
@@ -117,7 +118,7 @@ def check(ws, case_ids: list[str] | None = None) -> tuple[list[Problem], list[Dr
         except DocgenError:
             continue  # validate has named it
         drifts += issued.drift(case, docs)
-    return problems, drifts
+    return report, drifts
 
 
 def case_status(ws, case_id: str, on: dt.date) -> dict:

@@ -15,10 +15,15 @@ from docgen.workspace import Workspace
 
 def check(ws: Workspace, case_ids: list[str] | None = None) -> list[Problem]:
     """Every problem found (default: in all casefiles), none raised."""
+    return review(ws, case_ids).errors
+
+
+def review(ws: Workspace, case_ids: list[str] | None = None) -> casefile.Review:
+    """Every problem and every proofreader's warning found (default: in all casefiles)."""
     try:
         ws.office, ws.types
     except DocgenError as exc:
-        return exc.problems
+        return casefile.Review(exc.problems, [])
     try:
         rules, problems = rulebook.load(ws), []
     except DocgenError as exc:
@@ -28,4 +33,5 @@ def check(ws: Workspace, case_ids: list[str] | None = None) -> list[Problem]:
         # events that name a deadline the case does not have would silently close nothing
         case_deadlines(case, dt.date.max, docs, rules)
 
-    return problems + check_templates(ws) + casefile.check(ws, case_ids, events if rules else None)
+    found = casefile.review(ws, case_ids, events if rules else None)
+    return casefile.Review(problems + check_templates(ws) + found.errors, found.warnings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -54,18 +53,6 @@ def bundled():
     raise DocgenError("docgen 安装不完整：找不到内置模板和期限规则样例（docgen/sample），请重新安装")
 
 
-def _scalar(text: str) -> str:
-    """A value as YAML reads it back unchanged: quoted only when plain it would not be (022, 是: …)."""
-    import yaml
-
-    text = str(text)
-    try:
-        plain = yaml.safe_load(text) == text and "#" not in text
-    except yaml.YAMLError:
-        plain = False
-    return text if plain else json.dumps(text, ensure_ascii=False)
-
-
 def office_yaml(values: dict) -> str:
     """A commented office.yaml for `docgen init`: every field with its Chinese label; those
     without a value are left commented out with an example."""
@@ -75,9 +62,9 @@ def office_yaml(values: dict) -> str:
         comment = f"# {spec.label}" + ("（必填）" if spec.required else "") + (f"：{spec.help}" if spec.help else "")
         lines.append(comment)
         if isinstance(value, list):
-            lines.append(f"{name}:" + "".join(f"\n  - {_scalar(v)}" for v in value) if value else f"{name}: []")
+            lines.append(f"{name}:" + "".join(f"\n  - {yamlio.dump_scalar(v)}" for v in value) if value else f"{name}: []")
         elif value:
-            lines.append(f"{name}: {_scalar(value)}")
+            lines.append(f"{name}: {yamlio.dump_scalar(value)}")
         else:
             example = "、".join(spec.example) if isinstance(spec.example, list) else spec.example
             lines.append(f"# {name}: {example}" if not spec.required else f"{name}:  # 例：{example}")

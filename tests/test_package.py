@@ -81,6 +81,11 @@ def test_installed_wheel_inits_and_renders(installed, tmp_path):
     assert any("《汉阴县安全生产综合监管十项制度》" in p for p in summons)
     assert "约谈后15日内（2021年11月20日前）" in "".join(paragraphs(Path(rows[0]["docx"])))
     assert "2021-yt-001" in docgen("cases", "--on", "2021-11-10", cwd=ws)
+    # click's own texts come from the catalogue shipped in the wheel, whatever the locale
+    usage = subprocess.run([str(bin_dir / "docgen"), "render"], cwd=ws, env={**env, "LANG": "C", "LC_ALL": "C"},
+                           capture_output=True, text=True, encoding="utf-8")
+    assert usage.returncode == 2 and usage.stderr.splitlines() == [
+        "用法：docgen render [选项] CASE_ID [DOC]...", "运行「docgen render --help」可查看帮助。", "错误：缺少参数「CASE_ID」。"]
 
 
 def test_installed_wheel_carries_the_web_pages(installed, tmp_path):

@@ -75,13 +75,14 @@ def verify(ctx, as_json):
     arch = _archive(ctx)
     problems, notices = arch.verify()
     count = len(arch.folders())
-    if as_json:
-        emit_json({"ok": not problems, "items": count, "problems": problems, "notices": notices})
+    lines = ["：".join(part for part in (p["item"], p["file"], p["message"]) if part) for p in problems]
+    if as_json:  # a failed verify carries "error" as every failure under --json does
+        emit_json({"ok": not problems, **({"error": "\n".join(lines)} if problems else {}), "items": count,
+                   "problems": problems, "notices": notices})
     else:
         _notices(notices)
-        for p in problems:
-            where = "：".join(part for part in (p["item"], p["file"]) if part)
-            click.secho(f"{where}：{p['message']}" if where else p["message"], fg="red")
+        for line in lines:
+            click.secho(line, fg="red")
         click.echo(f"已校验 {count} 件，" + (f"发现 {len(problems)} 个问题。" if problems else "全部完好。"))
     ctx.exit(1 if problems else 0)
 
@@ -217,7 +218,7 @@ def void_number(ctx, number, reason, as_json):
     归档的文件原样保留，目录和列表中注明已作废；该文号永不再用。撤回后需重发的，重新签发即得新文号。
 
     \b
-    例：docgen archive void 石安委办〔2021〕3号 --reason 发出前发现日期错误，已撤回
+    例：docgen archive void 石安委办〔2021〕3号 --reason 发出前发现日期有误
     """
     from docgen.issuing import void
 

@@ -49,8 +49,9 @@ def init(path: Path, no_git: bool, **options):
     rules.yaml 是期限规则样例（石泉县十项制度和省巡查办法），请对照本县制度核对修改。已存在的文件不会被覆盖。
 
     \b
-    例：docgen init 汉阴安委办 --name 汉阴县安全生产委员会办公室 --prefix 汉安委办 \\
-          --fonds J022 --regulation 汉阴县安全生产综合监管十项制度 \\
+    例：docgen init 汉阴安委办 --name 汉阴县安全生产委员会办公室 \\
+          --prefix 汉安委办 --fonds J022 \\
+          --regulation 汉阴县安全生产综合监管十项制度 \\
           --contact 张敏 --phone 0915-5212345
     """
     from docgen.fsio import atomic_write
@@ -122,7 +123,7 @@ def _office_values(options: dict) -> dict:
 def new(ctx, type_id, case_id, year):
     """在案卷 CASE_ID 中新建一份 TYPE 类文书（案卷不存在则一并新建 case.yaml）。
 
-    TYPE 是文书类型的 id 或中文名，如 summons 或 约谈通知书；docgen types 列出本工作区的全部类型。
+    TYPE 是文书类型的代号或中文名，如 summons 或 约谈通知书；docgen types 列出本工作区的全部类型。
 
     生成的 YAML 列出该类文书的全部字段和中文注释：必填项留空（例子写在注释中），填好之前
     docgen check 不会通过，也不能签发；可选项以 # 注释，删去 # 即可启用。已有文件不会被覆盖。
@@ -134,7 +135,8 @@ def new(ctx, type_id, case_id, year):
       2021-gp-011  挂牌督办（gp）  2021-lx-012  联席会议（lx）
       2021-zf-014  联合执法（zf）  2021-sx-015  省巡查反馈整改（sx）
     序号按年度顺排，不重复使用；只能用字母、数字、汉字、-、_、·。
-    案卷放在 casefiles/<年度>/<案卷号>/，年度取自案卷号开头的四位数字（或 --year）。
+    案卷放在 casefiles/<年度>/<案卷号>/，年度取自案卷号开头的四位数字
+    （或 --year）。
 
     \b
     例：docgen new 约谈通知书 2024-yt-001
@@ -157,9 +159,9 @@ def new(ctx, type_id, case_id, year):
 @json_option
 @click.pass_context
 def types(ctx, as_json):
-    """列出本工作区的文书类型：id、中文名、版式、保管期限、依据条款、字段和由它起算的期限。
+    """列出本工作区的文书类型：代号、中文名、版式、保管期限、依据条款、字段和由它起算的期限。
 
-    凡需指定文书类型处（docgen new、文书 YAML 的 type、rules.yaml），id 和中文名都可用。
+    凡需指定文书类型处（docgen new、文书 YAML 的 type、rules.yaml），代号和中文名都可用。
     新增类型：在 templates/ 放一个 .docx 模板和同名 .yaml 声明，需要跟踪期限的再在 rules.yaml 加一条。
     """
     from docgen.errors import DocgenError
@@ -193,14 +195,15 @@ def types(ctx, as_json):
 def check(ctx, case_ids, as_json):
     """校验 office.yaml、rules.yaml、文书类型声明及其模板（同 docgen template check）和案卷（默认全部案卷）。
 
-    每个问题都指明文件、行号和字段；有问题时退出码为 1。已签发的文书在签发后又被修改的，
-    指明文号和改动的字段（提示，不影响退出码）。
+    每个问题都指明文件、行号和字段；有问题时退出码为 1。以「注意」列出、不影响退出码的：
+    校对提醒（如中文里的半角标点、早于立卷日期的办理记录），以及签发后又被修改的文书
+    （指明文号和改动的字段）。
     """
     from docgen.status import check as run_check
 
     ws = _workspace(ctx)
-    problems, drifts = run_check(ws, list(case_ids) or None)
-    report_check(ctx, problems, as_json, "校验通过。", drifts)
+    report, drifts = run_check(ws, list(case_ids) or None)
+    report_check(ctx, report.errors, as_json, "校验通过。", drifts, report.warnings)
 
 
 @click.command()

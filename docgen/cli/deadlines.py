@@ -7,6 +7,7 @@ import datetime as dt
 import click
 
 from docgen.cli import emit_json, json_option
+from docgen.errors import DocgenError
 
 
 def _workspace(ctx):
@@ -16,7 +17,7 @@ def _workspace(ctx):
 
 
 class DateType(click.ParamType):
-    name = "DATE"
+    name = "日期"
 
     def convert(self, value, param, ctx):
         if isinstance(value, dt.date):
@@ -48,8 +49,8 @@ def _warnings(deadlines) -> None:
 
 @click.command()
 @on_option
-@click.option("--within", type=click.IntRange(min=0), default=None, metavar="DAYS",
-              help="只列出 DAYS 天内到期的事项（已逾期的总会列出）。")
+@click.option("--within", type=click.IntRange(min=0), default=None, metavar="天数",
+              help="只列出这么多天内到期的事项（已逾期的总会列出）。")
 @json_option
 @click.pass_context
 def due(ctx, on, within, as_json):
@@ -57,7 +58,7 @@ def due(ctx, on, within, as_json):
 
     期限按工作区 rules.yaml 的规则，从案卷中文书的日期（如约谈纪要的约谈时间）或 case.yaml
     办理记录的事件（如「巡查结束」）起算；在 events 中记一行「item: 事项」即办结该事项。
-    有逾期事项时退出码仍为 0。
+    有逾期事项时退出码仍为 0；某个案卷有错误时照样列出其他案卷的期限，并指明错误，退出码为 1。
 
     \b
     例：docgen due --on 2021-12-01
@@ -70,7 +71,10 @@ def due(ctx, on, within, as_json):
 
     on = on or dt.date.today()
     ws = _workspace(ctx)
-    items = deadlines.due(ws, on, within, documents=Issued(ws).documents)
+    problems = []  # a broken casefile hides none of the other cases' deadlines
+    items = deadlines.due(ws, on, within, documents=Issued(ws).documents, problems=problems)
+    if problems and as_json:
+        raise DocgenError(problems)
     if as_json:
         emit_json([d.as_dict(on) for d in items])
         return
@@ -88,6 +92,9 @@ def due(ctx, on, within, as_json):
     if items:
         click.echo("办结后在该案卷 case.yaml 的 events 中记录，如：- {date: 2021-11-18, event: 收到书面报告, item: 事项}")
     _warnings(items)
+    for problem in problems:
+        click.secho(f"错误：{problem}（该案卷的期限未能列出）", fg="red", err=True)
+    ctx.exit(1 if problems else 0)
 
 
 @click.command()

@@ -64,7 +64,7 @@ def search(ctx, query, type_, year, unit, date_from, date_to, limit, sort, as_js
       "安全生产 责任制"         引号内为一个短语
       约谈 OR 通报              任一
       隐患 -消防 / NOT 消防     排除
-      type:summons year:2021 unit:城关镇 case:2021-yt-001   字段筛选
+      type:summons year:2021 unit:城关镇 case:2021-yt-001  按字段筛选
     """
     from search.query import search as run
     tty = not as_json and sys.stdout.isatty()
