@@ -12,7 +12,7 @@ from pathlib import Path
 import docx
 import pytest
 
-from docgen.casefile import all_case_ids, check, load_case
+from docgen.casefile import all_case_ids, check, load_case, review
 from docgen.render import Renderer
 from docgen.workspace import Workspace
 
@@ -22,6 +22,9 @@ SEED_003 = Path("/work/shared/seeds/003_b32fe016907a89d3.txt")
 WS = Workspace(REPO)                              # 石泉县安委办
 WS_ZX = Workspace(REPO / "samples" / "zhongxian")  # 忠县安委会
 ORIGINAL_003 = WS_ZX.casefiles / "2021" / "2021-zx-003" / "attachments" / "原件文本.txt"
+# The seed's two half-width commas in Chinese text, which the casefile corrects as a proofreader
+# would (docgen check warns about them); everything else is printed as received.
+CORRECTIONS_003 = {"宣传发布,县安委会": "宣传发布，县安委会", "工作动态,各乡镇": "工作动态，各乡镇"}
 
 SAMPLES = [(ws, case_id, path.stem) for ws in (WS, WS_ZX) for case_id in all_case_ids(ws)
            for path in load_case(ws, case_id).document_paths()]
@@ -107,9 +110,18 @@ def test_the_bulletin_attaches_its_hazard_table(tmp_path):
 
 # ------------------------------------------------------------------ seed 003 round trip
 
+def seed_text() -> str:
+    """The seed's text with the proofreader's corrections, and only those."""
+    text = ORIGINAL_003.read_text(encoding="utf-8")
+    for wrong, right in CORRECTIONS_003.items():
+        assert text.count(wrong) == 1, wrong
+        text = text.replace(wrong, right)
+    return text
+
+
 def seed_lines() -> list[str]:
     """The seed's non-empty lines, whitespace removed; its two-line title joined into one."""
-    lines = [strip_ws(line) for line in ORIGINAL_003.read_text(encoding="utf-8").splitlines()]
+    lines = [strip_ws(line) for line in seed_text().splitlines()]
     lines = [line for line in lines if line]
     # lines[0] is the 发文机关标志; the title follows on two lines.
     assert lines[1].startswith("关于") and lines[2].endswith("的通知")
@@ -135,6 +147,13 @@ def match_in_order(wanted: list[str], paragraphs: list[str], span: int = 3) -> l
 @pytest.mark.skipif(not SEED_003.exists(), reason="shared seeds not mounted")
 def test_the_casefile_keeps_the_seed_text_unchanged():
     assert ORIGINAL_003.read_bytes() == SEED_003.read_bytes()
+
+
+def test_the_seed_has_no_half_width_mark_in_chinese_but_the_corrected_ones():
+    half = re.findall(r"[\u4e00-\u9fff\uff00-\uffef\u3000-\u303f][,;:?!()]|[,;:?!()][\u4e00-\u9fff]",
+                      ORIGINAL_003.read_text(encoding="utf-8"))
+    assert len(half) == len(CORRECTIONS_003) == 2
+    assert not review(WS_ZX).warnings
 
 
 @pytest.fixture(scope="module")
@@ -164,8 +183,8 @@ def test_seed_003_keeps_mark_signers_and_date(notice_003):
     assert "忠县安全生产委员会忠县减灾委员会" in {"".join(paragraphs[i:i + 2]) for i in range(len(paragraphs))} | \
         set(paragraphs)
     assert "2021年10月26日" in paragraphs
-    # The text keeps its exact punctuation, ASCII commas of the original included.
-    assert any("宣传发布,县安委会办公室" in p for p in paragraphs)
+    # The text keeps its exact punctuation, but for the corrected half-width commas.
+    assert any("宣传发布，县安委会办公室" in p for p in paragraphs)
     assert any("“两重两新”" in p for p in paragraphs)
 
 
@@ -186,7 +205,7 @@ def test_seed_003_is_zhongxians_own_document(notice_003):
 
 
 def test_seed_003_pdf_text_is_the_seed_text(sample_pdfs):
-    """What is printed equals the original, whitespace aside: mark, title, 主送, every paragraph
+    """What is printed equals the original (proofread), whitespace aside: mark, title, 主送, every paragraph
     with its headings, the two signers and the date. Besides it the page carries only what
     the original lacks: the draft 发文字号, page numbers and the 版记."""
     import subprocess
@@ -198,4 +217,4 @@ def test_seed_003_pdf_text_is_the_seed_text(sample_pdfs):
     for extra in ("忠安委〔    〕  号", f"抄送：{'，'.join(office['cc'])}。", office["printer"], "2021年10月26日印发"):
         assert strip_ws(extra) in strip_ws(text), extra
         text = strip_ws(text).replace(strip_ws(extra), "", 1)
-    assert strip_ws(text) == strip_ws(ORIGINAL_003.read_text(encoding="utf-8"))
+    assert strip_ws(text) == strip_ws(seed_text())
