@@ -175,7 +175,7 @@ class Builder:
         self.para("{{ x }}")
         self.tag("endfor")
 
-    def numbered(self, expr: str, level: int = 3, template: str = "{{ x }}"):
+    def numbered(self, expr: str, level: int = 3, template: str = "{{ x | list_item(loop.last) }}"):
         self.tag(f"for x in {expr}")
         self.para("{{ loop.index | ordinal(%d) }}%s" % (level, template))
         self.tag("endfor")
@@ -452,9 +452,11 @@ def joint_meeting(b: Builder):
     b.heading("二、会议情况")
     b.paragraphs("proceedings")
     b.heading("三、议定事项")
+    # Expressions only: a control tag inside a paragraph cuts the XML between its two ends,
+    # which a suite may have split across tracked insertions.
     b.numbered("decisions", template="{{ x.matter }}（牵头单位：{{ x.lead }}"
-               "{% if x.partners is defined %}；配合单位：{{ x.partners | join('、') }}{% endif %}"
-               "{% if x.deadline is defined %}；完成时限：{{ x.deadline }}前{% endif %}）。")
+               "{{ '；配合单位：' ~ x.partners | join('、') if x.partners is defined else '' }}"
+               "{{ '；完成时限：' ~ x.deadline ~ '前' if x.deadline is defined else '' }}）。")
     b.text("以上议定事项由县安委办（县应急管理局）负责督办。各牵头单位要会同配合单位抓好落实，"
            "于完成时限前将落实情况书面报县安委办；因特殊情况不能按期完成的，应提前书面说明原因。")
     b.attachment_note(); b.attendance(); b.signature(); b.annotation(); b.banji()

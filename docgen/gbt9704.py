@@ -91,6 +91,17 @@ def heading_label(level: int, n: int) -> str:
     return f"（{chinese_numeral(n)}）" if level == 2 else (f"{n}." if level == 3 else f"（{n}）")
 
 
+# A sentence already closed: 。；！？：… possibly followed by closing quotes or brackets.
+_CLOSED = re.compile(r"[。；！？：…][”’」』）)]*$")
+
+
+def list_item(text: str, last: bool) -> str:
+    """An item of a numbered list as it is printed: items written as phrases end with ；, the
+    last with 。 (a proofreader marks a list whose items stop without a mark)."""
+    text = text.rstrip()
+    return text if _CLOSED.search(text) else text + ("。" if last else "；")
+
+
 def format_date(value: _dt.date) -> str:
     """成文日期 §7.3.5: Arabic numerals, year in full, no leading zeros: 2021年10月26日."""
     return f"{value.year}年{value.month}月{value.day}日"

@@ -91,6 +91,7 @@ def _environment() -> Environment:
     env.filters.update(
         outline=lambda tree, level=1: flatten_body(tree, level),
         ordinal=lambda n, level=3: gb.heading_label(level, n),
+        list_item=gb.list_item,
         title_lines=lambda title: "\n".join(gb.title_lines(title)),  # §7.3.1, lines broken as docxtpl does
     )
     env.globals["banji_box"] = _banji_box  # the 版记 box's size depends on its 抄送 lines

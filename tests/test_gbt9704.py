@@ -29,6 +29,20 @@ def test_heading_labels_follow_the_four_levels():
     assert [gb.heading_label(level, 2) for level in (1, 2, 3, 4)] == ["二、", "（二）", "2.", "（2）"]
 
 
+@pytest.mark.parametrize(("text", "last", "printed"), [
+    ("属地管理责任落实情况", False, "属地管理责任落实情况；"),
+    ("隐患整改方案及整改责任分解表", True, "隐患整改方案及整改责任分解表。"),
+    ("整改情况书面汇报材料（加盖单位公章）", False, "整改情况书面汇报材料（加盖单位公章）；"),
+    ("开展“两客一危”专项整治", True, "开展“两客一危”专项整治。"),
+    ("已写句号。", False, "已写句号。"),      # a clerk's own mark is kept
+    ("立即整改；", True, "立即整改；"),
+    ("会议要求：", False, "会议要求："),
+    ("他说“马上整改。”", True, "他说“马上整改。”"),
+])
+def test_list_items_written_as_phrases_end_with_semicolons_and_a_full_stop(text, last, printed):
+    assert gb.list_item(text, last) == printed
+
+
 def test_dates_and_numbers_have_no_leading_zeros():
     assert gb.format_date(dt.date(2021, 1, 6)) == "2021年1月6日"
     assert gb.format_datetime(dt.datetime(2021, 11, 5, 9, 0)) == "2021年11月5日9时"
