@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -24,6 +25,20 @@ def workspace(tmp_path) -> Path:
     shutil.copytree(REPO / "casefiles", root / "casefiles")
     (root / "archive").mkdir()
     return root
+
+
+def committed(root: Path) -> Path:
+    """`root` as a git repository with everything committed, as issuing requires."""
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "建立案卷"]):
+        subprocess.run(["git", "-C", str(root), "-c", "user.name=张丽", "-c", "user.email=zl@example.cn", *args],
+                       check=True, capture_output=True)
+    return root
+
+
+@pytest.fixture
+def git_workspace(workspace) -> Path:
+    """The workspace copy under git, for the commands that issue."""
+    return committed(workspace)
 
 
 def one_document_workspace(root: Path, case_id: str, case: dict, doc_id: str, document: dict) -> Path:
