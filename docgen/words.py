@@ -22,7 +22,7 @@ OFFICE_WORDS = (
 _tokenizer = None
 
 
-def _cache_dir() -> Path:
+def cache_dir() -> Path:
     """A writable folder of the user's own for jieba's dictionary cache (the default, /tmp,
     may be shared with other users)."""
     base = os.environ.get("DOCGEN_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
@@ -37,17 +37,23 @@ def _cache_dir() -> Path:
     return Path(tempfile.gettempdir())
 
 
+def tokenizer(vocabulary):
+    """A jieba tokenizer that knows `vocabulary` besides its own dictionary (the title breaks
+    here and the search index each have theirs)."""
+    import logging
+
+    import jieba
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.tmp_dir = str(cache_dir())
+    for word in vocabulary:
+        tok.add_word(word)
+    return tok
+
+
 def words(text: str) -> list[str]:
     """The words of a text, in order; joined they give the text back."""
     global _tokenizer
     if _tokenizer is None:
-        import logging
-
-        import jieba
-        jieba.setLogLevel(logging.WARNING)
-        tokenizer = jieba.Tokenizer()
-        tokenizer.tmp_dir = str(_cache_dir())
-        for word in OFFICE_WORDS:
-            tokenizer.add_word(word)
-        _tokenizer = tokenizer
+        _tokenizer = tokenizer(OFFICE_WORDS)
     return list(_tokenizer.cut(text, HMM=True))
