@@ -86,3 +86,27 @@ def files_under(path: Path) -> list[Path]:
 
 def strip_ws(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="session")
+def sample_pdfs(tmp_path_factory) -> dict:
+    """Every sample document of both sample workspaces (石泉 at the root, 忠县 under
+    samples/zhongxian) rendered and typeset as `docgen render --pdf` does:
+    {(number prefix, case id, doc id): PDF path}. The workspaces themselves are not written."""
+    import os
+
+    from docgen.casefile import all_case_ids
+    from docgen.render import Renderer, render_case, typeset
+    from docgen.workspace import Workspace
+
+    if shutil.which("soffice") is None and not os.environ.get("CI"):
+        pytest.skip("LibreOffice (soffice) not installed")
+    found = {}
+    for root in (REPO, REPO / "samples" / "zhongxian"):
+        ws = Workspace(root)
+        out = tmp_path_factory.mktemp("samples")
+        renderer = Renderer(ws)
+        rendered = [r for case_id in all_case_ids(ws) for r in render_case(ws, case_id, None, out, renderer)]
+        for r, pdf in zip(rendered, typeset(renderer, rendered)):
+            found[(ws.office["number_prefix"], r.document.case.id, r.document.id)] = pdf
+    return found
