@@ -13,55 +13,55 @@ import sys
 from pathlib import Path
 
 from docx import Document
-from docx.enum.text import WD_BREAK
 from docx.oxml import parse_xml
 
 from docgen import gbt9704 as gb
-from docgen.ooxml import BANJI_BOX, add_blank_footer, banji_size, border, bottom_box, child, el, exact_spacing, indent_chars, \
-    fixed_widths, page_field_runs, paragraph_style, ruled_paragraph, run_fonts, run_size
+from docgen.ooxml import BANJI_BOX, add_blank_footer, banji_size, bottom_box, child, el, exact_spacing, fixed_widths, \
+    indent_chars, page_field_runs, paragraph_style, ruled_paragraph, run_fonts, run_size
 
 LINE = gb.LINE_PITCH
 BANJI_PT = gb.BANJI_PT
-TABLE_PT = gb.SIZES["小四"]
 
 # style id -> (Chinese name, settings); one style per GB/T 9704 element.
 STYLES = {
     "CopyNumber": ("份号", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="left")),
     "Marking": ("密级和紧急程度", dict(font=gb.FONT_HEI, size_pt=gb.BODY_PT, align="left")),
     "Mark": ("发文机关标志", dict(font=gb.FONT_TITLE, size_pt=36, align="center", color=gb.RED,
-                            spacing=dict(before=gb.mm(35), line=gb.MARK_LINE))),
+                            spacing=dict(before=gb.mm(35), line=gb.MARK_LINE), grid=False)),
     "LetterMark": ("信函机关标志", dict(font=gb.FONT_TITLE, size_pt=36, align="center", color=gb.RED,
-                                  spacing=dict(line=gb.MARK_LINE), indent=dict(left=0, right=0))),
+                                  spacing=dict(line=gb.MARK_LINE), indent=dict(left=0, right=0), grid=False)),
     "DocNumber": ("发文字号", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="center",
                                spacing=dict(before=2 * LINE))),
     "DocTitle": ("公文标题", dict(font=gb.FONT_TITLE, size_pt=gb.SIZES["二号"], align="center",
-                              spacing=dict(before=2 * LINE, after=LINE), keep_next=True)),
+                              spacing=dict(before=2 * LINE, after=LINE), keep_next=True, grid=False)),
     "Recipients": ("主送机关", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="both")),
     "Body": ("公文正文", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(first=2))),
-    "Heading1GB": ("一级标题", dict(font=gb.HEADING_FONTS[1], size_pt=gb.BODY_PT, indent=dict(first=2),
-                                keep_next=True)),
-    "Heading2GB": ("二级标题", dict(font=gb.HEADING_FONTS[2], size_pt=gb.BODY_PT, indent=dict(first=2),
-                                keep_next=True)),
+    # §7.3.3 headings: 一、 in 黑体, （一） in 楷体, 1. and （1） in 仿宋; none ends a page
+    **{f"Heading{n}GB": (f"{'一二三四'[n - 1]}级标题", dict(font=gb.HEADING_FONTS[n], size_pt=gb.BODY_PT,
+                                                       indent=dict(first=2), keep_next=True, outline=n))
+       for n in (1, 2, 3, 4)},
     "AttachNote": ("附件说明", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, spacing=dict(before=LINE),
-                                indent=dict(left=5, hanging=3))),
-    "AttachMore": ("附件说明续行", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(left=5))),
+                                indent=dict(left=5, hanging=3), keep_next=True)),
+    "AttachMore": ("附件说明续行", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(left=5),
+                                  keep_next=True)),
     # the name keeps with the date under it
     "Signature": ("发文机关署名", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="right", keep_next=True)),
     "SignDate": ("成文日期", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, align="right")),
     "Annotation": ("附注", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(first=2))),
-    "AttachLabel": ("附件标识", dict(font=gb.FONT_HEI, size_pt=gb.BODY_PT, align="left")),
+    # 附件 starts a page (§7.3.6)
+    "AttachLabel": ("附件标识", dict(font=gb.FONT_HEI, size_pt=gb.BODY_PT, align="left", new_page=True)),
     "AttachTitle": ("附件标题", dict(font=gb.FONT_TITLE, size_pt=gb.SIZES["二号"], align="center",
-                                spacing=dict(before=LINE, after=LINE))),
+                                spacing=dict(before=LINE, after=LINE), grid=False)),
     "ListLabel": ("出席列席", dict(font=gb.FONT_BODY, size_pt=gb.BODY_PT, indent=dict(left=5, hanging=3))),
     "Banji": ("版记", dict(font=gb.FONT_BODY, size_pt=BANJI_PT, align="left",
-                         spacing=dict(line=gb.BANJI_LINE), indent=dict(left=1, right=1))),
+                         spacing=dict(line=gb.BANJI_LINE), indent=dict(left=1, right=1), grid=False)),
     # 抄送: wrapped lines align with the first office name, after "抄送：".
     "BanjiCc": ("版记抄送", dict(font=gb.FONT_BODY, size_pt=BANJI_PT, align="left",
-                             spacing=dict(line=gb.BANJI_LINE), indent=dict(left=4, right=1, hanging=3))),
-    "TableText": ("表格文字", dict(font=gb.FONT_BODY, size_pt=TABLE_PT, align="center",
-                               spacing=dict(line=round(TABLE_PT * 20 * 1.25)))),
+                             spacing=dict(line=gb.BANJI_LINE), indent=dict(left=4, right=1, hanging=3), grid=False)),
+    "TableText": ("表格文字", dict(font=gb.FONT_BODY, size_pt=gb.TABLE_PT, align="center",
+                               spacing=dict(line=gb.TABLE_LINE), grid=False)),
     "PageNumber": ("页码", dict(font=gb.FONT_SONG, size_pt=gb.SIZES["四号"], align="right",
-                              spacing=dict(line=gb.PAGE_NUMBER_LINE))),
+                              spacing=dict(line=gb.PAGE_NUMBER_LINE), grid=False)),
 }
 
 
@@ -81,7 +81,10 @@ class Builder:
         child(rpr, "w:spacing", w_val=gb.CHAR_CONDENSE)
         run_size(rpr, gb.BODY_PT)
         child(rpr, "w:lang", w_val="en-US", w_eastAsia="zh-CN")
-        exact_spacing(normal.element.get_or_add_pPr())
+        ppr = normal.element.get_or_add_pPr()
+        # 撑满版心: every page the text runs past holds 22 lines, so no widow or orphan control
+        child(ppr, "w:widowControl", w_val=0)
+        exact_spacing(ppr)
         for style_id, (name, settings) in STYLES.items():
             paragraph_style(doc, style_id, name, **settings)
         doc.core_properties.title = "{{ title | replace('\\n', '') }}"
@@ -132,24 +135,6 @@ class Builder:
         """A paragraph holding only a docxtpl paragraph tag ({%p ... %}); it vanishes on render."""
         return self.para("{%p " + statement + " %}", "Normal")
 
-    def rule_below(self, p, *, style="single", eighths=8, space_pt=11, width_mm=None):
-        """A red rule under a paragraph (§7.2.6, §10.1) as its bottom border."""
-        ppr = p._p.get_or_add_pPr()
-        bdr = el("w:pBdr")
-        bdr.append(border("w:bottom", style, eighths, gb.RED, space_pt))
-        self._insert_before_spacing(ppr, bdr)
-        if width_mm:
-            overhang = (width_mm - gb.TEXT_WIDTH / gb.MM) / 2
-            child(ppr, "w:ind", w_left=-gb.mm(overhang), w_right=-gb.mm(overhang))
-
-    @staticmethod
-    def _insert_before_spacing(ppr, node):
-        spacing = ppr.find("{%s}spacing" % "http://schemas.openxmlformats.org/wordprocessingml/2006/main")
-        if spacing is not None:
-            spacing.addprevious(node)
-        else:
-            ppr.append(node)
-
     # ------------------------------------------------------------ blocks
     def mark(self):
         """份号, 密级和保密期限 and 紧急程度 top left, each on its own line when set
@@ -161,23 +146,19 @@ class Builder:
         self.para("{{p mark_paragraph }}", "Mark")
 
     def number(self):
-        p = self.para("{{ number }}", "DocNumber")
-        self.rule_below(p)
+        """发文字号 two lines under the mark, the red rule 4 mm under it (§7.2.4, §7.2.6): made by
+        the render (number_paragraph), as its space above depends on the mark's size."""
+        self.para("{{p number_paragraph }}", "DocNumber")
 
     def number_with_signer(self):
-        """上行文: 发文字号 left one character in, 签发人 right one character in, one line."""
-        p = self.para(style="DocNumber", runs=[("{{ number }}", gb.FONT_BODY), ("\t签发人：", gb.FONT_BODY),
-                                               ("{{ signer }}", gb.FONT_KAI)])
-        ppr = p._p.get_or_add_pPr()
-        tabs = el("w:tabs")
-        tabs.append(el("w:tab", w_val="right", w_pos=gb.TEXT_WIDTH - 2 * gb.BODY_PT * 20))
-        ppr.insert(1, tabs)
-        indent_chars(ppr, left=1, right=1)
-        child(ppr, "w:jc", w_val="left")
-        self.rule_below(p)
+        """上行文 (§7.2.4, §7.2.7): 发文字号 left, one character in, on the line of the last
+        签发人; the 签发人 right, one character in. Placed from the names' widths at render
+        time (signer_block); tab stops rather than indents, so the rule under it spans the
+        text block."""
+        self.para("{{p signer_block }}", "DocNumber")
 
     def title(self):
-        self.para("{{ title }}", "DocTitle")
+        self.para("{{ title | title_lines }}", "DocTitle")
 
     def recipients(self, expr: str = "recipients"):
         self.para("{{ " + expr + " }}：", "Recipients")
@@ -194,7 +175,7 @@ class Builder:
         self.para("{{ x }}")
         self.tag("endfor")
 
-    def numbered(self, expr: str, level: int = 3, template: str = "{{ x }}"):
+    def numbered(self, expr: str, level: int = 3, template: str = "{{ x | list_item(loop.last) }}"):
         self.tag(f"for x in {expr}")
         self.para("{{ loop.index | ordinal(%d) }}%s" % (level, template))
         self.tag("endfor")
@@ -202,10 +183,9 @@ class Builder:
     def outline(self, expr: str, level: int = 1):
         """A body tree: headings numbered from `level` in their faces, paragraphs in 仿宋."""
         self.tag(f"for p in {expr} | outline({level})")
-        self.tag("if p.level == 1")
-        self.para("{{ p.text }}", "Heading1GB")
-        self.tag("elif p.level == 2")
-        self.para("{{ p.text }}", "Heading2GB")
+        for n in (1, 2, 3, 4):
+            self.tag(("if" if n == 1 else "elif") + f" p.level == {n}")
+            self.para("{{ p.text }}", f"Heading{n}GB")
         self.tag("else")
         self.para("{{ p.text }}")
         self.tag("endif")
@@ -230,28 +210,39 @@ class Builder:
         self.para("（{{ note }}）", "Annotation")
         self.tag("endif")
 
-    def labelled_list(self, label: str, expr: str):
-        """出席 / 列席 / 请假 (§10.3): label in 黑体, names wrapped under the first name."""
-        self.tag(f"if {expr} is defined")
-        self.para(style="ListLabel", runs=[(f"{label}：", gb.FONT_HEI), ("{{ %s | join('，') }}" % expr, gb.FONT_BODY)])
+    def attendance(self):
+        """纪要格式 (§10.3): one blank line under the text, then 出席, 请假 and 列席, each a
+        paragraph two characters in: the label in 黑体, a full-width colon, the units and
+        names in 仿宋, wrapped lines aligned after the colon."""
+        lists = (("出席", "attendees"), ("请假", "absent"), ("列席", "observers"))
+        self.tag("if " + " or ".join(f"{expr} is defined" for _, expr in lists))
+        self.para("", "Body")
         self.tag("endif")
+        for label, expr in lists:
+            self.tag(f"if {expr} is defined")
+            self.para(style="ListLabel", runs=[(f"{label}：", gb.FONT_HEI), ("{{ %s | join('，') }}" % expr, gb.FONT_BODY)])
+            self.tag("endif")
 
-    def page_break(self):
-        self.doc.add_paragraph(style=self.style("Normal")).add_run().add_break(WD_BREAK.PAGE)
-
-    def table(self, headers: list[str], cells: list[str], rows_expr: str, widths_mm: list[float]):
-        """A ruled table: a header row repeated on each page, then one row per item of rows_expr;
-        rows never split across pages, long text flush left."""
+    def table(self, headers: list[str], cells: list[str], rows_expr: str, left: tuple[int, ...] = ()):
+        """A ruled table as wide as the text block: a header row repeated on each page, then
+        one row per item of rows_expr; rows never split across pages; the `left` columns
+        (long text) flush left, the others centred. Column widths are set when rendering,
+        from the content (gb.column_widths)."""
         t = self.doc.add_table(rows=4, cols=len(headers))
         t.style = self.style("Table Grid")
         for i, (head, cell) in enumerate(zip(headers, cells)):
             self._cell(t.rows[0].cells[i], head, gb.FONT_HEI)
-            self._cell(t.rows[2].cells[i], cell, gb.FONT_BODY, align="left" if widths_mm[i] >= 25 else None)
+            self._cell(t.rows[2].cells[i], cell, gb.FONT_BODY, align="left" if i in left else None)
         self._cell(t.rows[1].cells[0], "{%tr for row in " + rows_expr + " %}", gb.FONT_BODY)
         self._cell(t.rows[3].cells[0], "{%tr endfor %}", gb.FONT_BODY)
-        t.rows[0]._tr.get_or_add_trPr().append(el("w:tblHeader"))
-        t.rows[2]._tr.get_or_add_trPr().append(el("w:cantSplit"))
-        fixed_widths(t, [gb.mm(w) for w in widths_mm])
+        child(t.rows[0]._tr.get_or_add_trPr(), "w:tblHeader")
+        child(t.rows[2]._tr.get_or_add_trPr(), "w:cantSplit")
+        margins = child(t._tbl.tblPr, "w:tblCellMar")
+        for side in ("left", "right"):
+            margins.append(el(f"w:{side}", w_w=gb.TABLE_CELL_MARGIN, w_type="dxa"))
+        # the borders, not the cells' text, on the text block's edges
+        child(t._tbl.tblPr, "w:tblInd", w_w=gb.TABLE_CELL_MARGIN, w_type="dxa")
+        fixed_widths(t, gb.column_widths(headers, []))
         return t
 
     def _cell(self, cell, text, font, style="TableText", align=None):
@@ -275,31 +266,25 @@ class Builder:
                        + ruled_paragraph(printer, "Banji", bottom=thick, right_tab=tab) + tag("else")
                        + ruled_paragraph(printer, "Banji", top=thick, bottom=thick, right_tab=tab)
                        + tag("endif"))
-        else:  # 信函格式 has no 印发 line (§10.1)
-            content = tag("if cc_text") + ruled_paragraph(cc, "BanjiCc", top=thick, bottom=thick) + tag("endif")
+        else:  # 信函格式: no 印发 line and no rules (§10.1)
+            content = tag("if cc_text") + ruled_paragraph(cc, "BanjiCc") + tag("endif")
         # sized and placed at render time, when the number of 抄送 lines is known
         box = bottom_box(content, gb.TEXT_WIDTH, BANJI_BOX, height=banji_size(printed, "height"),
                          top=banji_size(printed, "top"))
         self.doc.element.body.sectPr.addprevious(parse_xml(box))
 
-    def letter_frame(self):
-        """信函格式 (§10.1) first page: red office name 30 mm from the top over a thick-thin
-        double rule, a thin-thick rule 20 mm above the foot, no page number."""
-        section = self.doc.sections[0]
-        section.different_first_page_header_footer = True
-        child(section._sectPr, "w:pgMar", w_header=gb.mm(30) - gb.mm(2), w_footer=gb.mm(20))
-        head = section.first_page_header.paragraphs[0]
-        head.style = self.style("LetterMark")
-        head.add_run("{{r mark }}")
-        self.rule_below(head, style="thickThinSmallGap", eighths=24, space_pt=11, width_mm=170)
-        foot = section.first_page_footer.paragraphs[0]
-        foot.style = self.style("Normal")
-        ppr = foot._p.get_or_add_pPr()
-        bdr = el("w:pBdr")
-        bdr.append(border("w:top", "thinThickSmallGap", 24, gb.RED, 0))
-        self._insert_before_spacing(ppr, bdr)
-        overhang = gb.mm((170 - gb.TEXT_WIDTH / gb.MM) / 2)
-        child(ppr, "w:ind", w_left=-overhang, w_right=-overhang)
+    def letter_head(self):
+        """信函格式 (§10.1) first page: the red office name 30 mm from the top over a thick-thin
+        double rule, a thin-thick double rule 20 mm above the foot, the 发文字号 7/8 of a
+        character under the first rule and flush right (份号, 密级 and 紧急程度 flush left from
+        the same line down), no page number. The mark and rules are drawn at their places on
+        the page, anchored to the number's paragraph, which the render makes (letter_head):
+        their places depend on the mark's size, and an office suite keeps only numbers there."""
+        self.doc.sections[0].different_first_page_header_footer = True  # its footer stays empty
+        self.para("{{p letter_head }}", "DocNumber")
+        self.tag("for line in more_markings")
+        self.para("{{ line }}", "Marking")
+        self.tag("endfor")
 
     def save(self, path: Path):
         self.doc.save(str(path))
@@ -344,16 +329,15 @@ def memorandum(b: Builder):
     # the period and date come from the office's rules (rules.yaml), as `docgen due` tracks them
     b.text("{{ unit }}应当根据约谈提出的要求，在规定时间内落实整改措施，并于约谈后{{ rule_deadline.period }}内"
            "（{{ rule_deadline.due }}前）将约谈要求落实情况书面报告{{ office.name }}。")
-    b.labelled_list("出席", "attendees"); b.labelled_list("列席", "observers"); b.labelled_list("请假", "absent")
-    # each followed by a blank line to sign on
-    b.text("约谈小组成员（签名）：", "", "被约谈人（签名）：", "", style="Recipients")
-    b.attachment_note(); b.signature(); b.annotation(); b.banji()
+    b.attachment_note(); b.attendance()
+    # set off from the list above, a blank line to sign on under each (the signature's own
+    # blank line under the second)
+    b.text("", "约谈小组成员（签名）：", "", "被约谈人（签名）：", style="Recipients")
+    b.signature(); b.annotation(); b.banji()
 
 
 def feedback(b: Builder):
-    b.letter_frame()
-    p = b.para("{{ number }}", "DocNumber")
-    child(p._p.get_or_add_pPr(), "w:jc", w_val="right")
+    b.letter_head()
     b.title(); b.recipients()
     b.text("根据《{{ office.regulation }}》四、安全生产综合监管督查制度的规定，{{ team }}于"
            "{{ start }}至{{ end }}对你单位{{ subject }}进行了督查。现将督查意见反馈如下：")
@@ -402,13 +386,12 @@ def bulletin(b: Builder):
     b.outline("body", 1)
     b.attachment_note(); b.signature(); b.annotation()
     b.tag("if hazards is defined")
-    b.page_break()
     b.para("附件", "AttachLabel")
-    b.para("{{ attachments[0] if attachments is defined else '事故隐患清单' }}", "AttachTitle")
+    b.para("{{ (attachments[0] if attachments is defined else '事故隐患清单') | title_lines }}", "AttachTitle")
     b.table(["序号", "单位", "所在镇（园区）", "问题隐患", "整改要求", "整改时限", "整改情况"],
             ["{{ loop.index }}", "{{ row.unit }}", "{{ row.town | default('') }}", "{{ row.hazard }}",
              "{{ row.requirement }}", "{{ row.deadline | default('') }}", "{{ row.status | default('未整改') }}"],
-            "hazards", [10, 26, 18, 36, 28, 22, 16])
+            "hazards", left=(1, 3, 4))
     b.tag("endif")
     b.banji()
 
@@ -469,13 +452,14 @@ def joint_meeting(b: Builder):
     b.heading("二、会议情况")
     b.paragraphs("proceedings")
     b.heading("三、议定事项")
+    # Expressions only: a control tag inside a paragraph cuts the XML between its two ends,
+    # which a suite may have split across tracked insertions.
     b.numbered("decisions", template="{{ x.matter }}（牵头单位：{{ x.lead }}"
-               "{% if x.partners is defined %}；配合单位：{{ x.partners | join('、') }}{% endif %}"
-               "{% if x.deadline is defined %}；完成时限：{{ x.deadline }}前{% endif %}）。")
+               "{{ '；配合单位：' ~ x.partners | join('、') if x.partners is defined else '' }}"
+               "{{ '；完成时限：' ~ x.deadline ~ '前' if x.deadline is defined else '' }}）。")
     b.text("以上议定事项由县安委办（县应急管理局）负责督办。各牵头单位要会同配合单位抓好落实，"
            "于完成时限前将落实情况书面报县安委办；因特殊情况不能按期完成的，应提前书面说明原因。")
-    b.labelled_list("出席", "attendees"); b.labelled_list("列席", "observers"); b.labelled_list("请假", "absent")
-    b.attachment_note(); b.signature(); b.annotation(); b.banji()
+    b.attachment_note(); b.attendance(); b.signature(); b.annotation(); b.banji()
 
 
 TYPES["hazard_notice"] = hazard_notice

@@ -65,8 +65,8 @@ def overlay(fonts: Path | None = None, timeout: float = 180) -> bytes:
     """The mark's page as PDF for these fonts: drawn by LibreOffice once, then kept in the
     per-user runtime folder (named by the font configuration and by this module's code) for
     every later process."""
-    from docgen.office import runtime_dir
     from docgen.pdf import convert, environment
+    from docgen.runtime import runtime_dir
 
     config = Path(environment(fonts)["FONTCONFIG_FILE"]).stem
     code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]

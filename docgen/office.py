@@ -12,9 +12,12 @@ project's own Python cannot load LibreOffice's bridge — over JSON lines on its
 - Shared: while a process keeps one (`docgen serve` for all its life), it is registered
   under the configuration's key, and other docgen processes with the same fonts connect to it
   instead of starting their own: a `docgen render --pdf` beside a running server is warm.
-- No orphans: the worker and LibreOffice form a process group of their own; the worker ends
-  LibreOffice when its stdin closes, which happens when this process exits or is killed in
-  any way, and a timed-out conversion kills the whole group.
+- No orphans: the worker and LibreOffice form a process group of their own. The worker ends
+  the group as soon as its stdin closes, whatever it is doing (starting LibreOffice,
+  converting): that happens when this process closes it, exits, or is killed in any way. A
+  timed-out conversion, or a start this process gives up (SIGTERM, Ctrl-C), kills the group
+  too. The profile is a private folder (docgen.runtime), removed by close() or, after a
+  kill -9, by the next docgen process, which also stops whatever might still run in it.
 - A unoserver already running (DOCGEN_UNOSERVER=host:port) is used instead, through its
   XML-RPC API.
 - Where none can run (no python3-uno, a LibreOffice that does not start) `shared` returns
@@ -32,7 +35,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -40,6 +42,7 @@ import xmlrpc.client
 from pathlib import Path
 
 from docgen import progress
+from docgen import runtime
 
 WORKER = Path(__file__).with_name("unoworker.py")
 START_TIMEOUT = 90      # a first start on a loaded machine, profile creation included
@@ -71,7 +74,7 @@ class Office:
         self.profile = None
         args = [_uno_python(), str(WORKER), self.pipe]
         if self.own:
-            self.profile = Path(tempfile.mkdtemp(prefix=f"office-{os.getpid()}-", dir=runtime_dir()))
+            self.profile = runtime.private_folder("office")
             args += [soffice, self.profile.as_uri()]
         try:
             self.worker = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -84,6 +87,9 @@ class Office:
         except (OfficeError, OfficeTimeout) as exc:
             self.close()
             raise OfficeError(f"LibreOffice did not start: {exc}") from exc
+        except BaseException:  # SIGTERM or Ctrl-C while it starts: not registered yet, so end it here
+            self.close()
+            raise
         if not ready.get("ready"):
             self.close()
             raise OfficeError(ready.get("error", "LibreOffice did not start"))
@@ -128,14 +134,9 @@ class Office:
         return json.loads(line)
 
     def close(self) -> None:
-        """Ask the worker to end (it ends LibreOffice if it started it); kill what lingers."""
+        """End the worker and the LibreOffice it started (their process group; one another
+        process started goes on), and remove the profile."""
         with self._lock:
-            if self.alive:
-                try:
-                    self.worker.stdin.close()
-                    self.worker.wait(15)
-                except (OSError, subprocess.TimeoutExpired):
-                    pass
             self._kill()
             self._remove_profile()
 
@@ -290,38 +291,8 @@ def close_all() -> None:
 atexit.register(close_all)
 
 
-def runtime_dir() -> Path:
-    """Per-user folder for profiles and the register of running offices; leftovers of killed
-    processes are removed on the way."""
-    folder = Path(tempfile.gettempdir()) / f"docgen-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    for stale in folder.glob("office-*-*"):
-        pid = stale.name.split("-")[1]
-        if stale.is_dir() and pid.isdigit() and not _running(int(pid)):
-            shutil.rmtree(stale, ignore_errors=True)
-    for entry in folder.glob("*.json"):
-        try:
-            if not _running(int(json.loads(entry.read_text()).get("owner", 0))):
-                entry.unlink()
-        except (OSError, ValueError):
-            pass
-    return folder
-
-
-def _running(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _entry(name: str) -> Path:
-    return runtime_dir() / f"{name}.json"
+    return runtime.runtime_dir() / f"{name}.json"
 
 
 def _found(name: str, env: dict, soffice: str) -> Office | None:
@@ -329,7 +300,11 @@ def _found(name: str, env: dict, soffice: str) -> Office | None:
         entry = json.loads(_entry(name).read_text())
     except (OSError, ValueError):
         return None
-    if entry.get("owner") == os.getpid() or not _running(int(entry.get("owner", 0))):
+    owner = int(entry.get("owner", 0))
+    if owner == os.getpid():
+        return None
+    if not runtime.alive(owner):  # registered by a process that was killed: its office is gone too
+        _entry(name).unlink(missing_ok=True)
         return None
     try:
         return Office(env, soffice, pipe=entry["pipe"])

@@ -4,9 +4,11 @@ A process converts through one warm LibreOffice (docgen.office): started on its 
 conversion, or found running beside it (`docgen serve`), and reused for every later one, so
 a document takes a fraction of a second instead of LibreOffice's start-up (see bench/pdf.py).
 Where it cannot run, all documents of one call go through a single one-shot LibreOffice run
-with a throw-away profile. LibreOffice writes into a private temporary directory; a PDF is
-moved into place only after it has been checked, and by an atomic rename, so a crash, a
-timeout or Ctrl-C never leaves a half-written PDF where the user expects one.
+with a throw-away profile. LibreOffice writes into a private folder (docgen.runtime: removed
+at the end, or by the next conversion if this process was killed with -9); a PDF is moved
+into place only after it has been checked, and by an atomic rename, so a crash, a timeout,
+Ctrl-C or SIGTERM never leaves a half-written PDF where the user expects one, nor a
+LibreOffice running.
 
 Metadata: LibreOffice 7.4 carries the docx core properties into both the Info dictionary
 and XMP, consistently, so nothing is rewritten here (rewriting would risk Info/XMP drift,
@@ -40,7 +42,6 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -49,7 +50,8 @@ from docgen import progress
 from docgen.errors import DocgenError
 from docgen.fonts import configuration
 from docgen.fsio import atomic_write
-from docgen.office import Office, OfficeError, OfficeTimeout, forget, runtime_dir, shared
+from docgen.office import Office, OfficeError, OfficeTimeout, forget, shared
+from docgen.runtime import private_folder, runtime_dir
 
 # SelectPdfVersion 2 = PDF/A-2b, which also forces every font to be embedded. The JSON form
 # of filter options is understood by LibreOffice 7.4 and later; older versions ignore it,
@@ -90,8 +92,7 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
             raise DocgenError(f"{other} 与 {src} 会生成同一个 PDF 文件 {dst}，请改名或分开输出。")
     soffice = find_soffice()
 
-    clear_stale()
-    work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-"))
+    work = private_folder("pdf")  # and the folders of conversions killed before they could clear theirs
     try:
         # Copies under plain ASCII names: LibreOffice names its output after the input, and
         # this sidesteps both stem clashes between folders and non-ASCII paths under a C locale.
@@ -137,50 +138,6 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
         return targets
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-WORK_PREFIX = "docgen-pdf-"  # + the converting process's id
-
-
-def clear_stale() -> None:
-    """Remove the work folders of conversions whose process died without cleaning up (kill -9),
-    and stop any LibreOffice still running in one (it runs in a session of its own, so it
-    outlives its parent)."""
-    for work in Path(tempfile.gettempdir()).glob(WORK_PREFIX + "*"):
-        owner = work.name[len(WORK_PREFIX):].partition("-")[0]
-        if not owner.isdigit() or _alive(int(owner)):
-            continue
-        for pid in _using(work):
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another account's: not ours to clear
-    return True
-
-
-def _using(work: Path) -> list[int]:
-    """Process groups of LibreOffice runs using `work` as their profile (Linux /proc;
-    elsewhere none)."""
-    profile = _profile(work).encode()
-    found = set()
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if profile in cmdline.read_bytes():
-                found.add(os.getpgid(int(cmdline.parent.name)))
-        except (OSError, ValueError):
-            continue
-    found.discard(os.getpgrp())
-    return sorted(found)
 
 
 def _profile(work: Path) -> str:

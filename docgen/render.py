@@ -31,9 +31,10 @@ from docgen.deadlines import started_by
 from docgen.doctypes import flatten_body
 from docgen.errors import DocgenError, Problem
 from docgen.fsio import atomic_write
+from docgen.ooxml import (BLANK_FOOTER, W_NS, anchored, banji_drawing, banji_on_own_page, break_before_tail,
+                          filled_rect, fixed_widths, insert_break, paragraph_text, raw_paragraph, signature_paragraphs,
+                          table_cells, tabbed_paragraph, text_box)
 from docgen.rules import load as load_rules
-from docgen.ooxml import (BLANK_FOOTER, W_NS, banji_drawing, banji_on_own_page, keep_text_with_signature,
-                          raw_paragraph)
 
 # Style names → the ids the render places paragraphs by (an office suite may rename them).
 STYLE_IDS = {name: style_id for style_id, (name, _) in STYLES.items()}
@@ -90,9 +91,24 @@ def _environment() -> Environment:
     env.filters.update(
         outline=lambda tree, level=1: flatten_body(tree, level),
         ordinal=lambda n, level=3: gb.heading_label(level, n),
+        list_item=gb.list_item,
+        title_lines=lambda title: "\n".join(gb.title_lines(title)),  # §7.3.1, lines broken as docxtpl does
     )
     env.globals["banji_box"] = _banji_box  # the 版记 box's size depends on its 抄送 lines
     return env
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What typesetting decided from a PDF of the document, for the next rendering of it.
+
+    banji_blank_pages: None keeps the 版记 at the foot of the text's last page; a number puts
+    it on a page of its own after that many blank pages, so that it lies on an even page, the
+    last side of a double-sided print (§7.4).
+    carry: how many characters at the end of the text's last paragraph start a new page, so
+    that the signature never opens a page without text above it (§7.3.5); 0 for none."""
+    banji_blank_pages: int | None = None
+    carry: int = 0
 
 
 class CompiledTemplate:
@@ -120,9 +136,8 @@ class CompiledTemplate:
                 xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
                 self.templates[name] = env.from_string(xml)
 
-    def render(self, context: dict, banji_alone: bool = False) -> bytes:
-        """The .docx; banji_alone puts the 版记 on a page of its own without a page number
-        (for when it would land alone on the last page anyway)."""
+    def render(self, context: dict, layout: Layout = Layout()) -> bytes:
+        """The .docx, arranged as `layout` says (what typesetting found in an earlier PDF)."""
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
             for name, data in self.parts.items():
@@ -134,18 +149,32 @@ class CompiledTemplate:
                         root = etree.fromstring(xml.encode("utf-8"))
                     except etree.XMLSyntaxError as exc:
                         raise DocgenError(f"模板 {self.path.name} 生成的 {name} 不是合法的 XML：{exc}") from None
-                    if name == "word/document.xml" and self._arrange(root, banji_alone):
+                    if name == "word/document.xml" and self._arrange(root, layout):
                         data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
                     else:
                         data = xml.encode("utf-8")
                 zf.writestr(name, data)
         return out.getvalue()
 
-    def _arrange(self, root, banji_alone: bool) -> bool:
+    def _arrange(self, root, layout: Layout) -> bool:
         """Layout fixes that need the rendered body; whether any changed it."""
-        kept = keep_text_with_signature(root)
-        moved = bool(banji_alone and self.blank_footer and banji_on_own_page(root, self.blank_footer))
-        return kept or moved
+        tables = root.findall(f".//{{{W_NS}}}tbl")
+        for tbl in tables:  # column widths from the content
+            header, *rows = table_cells(tbl)
+            widths = gb.column_widths(header, rows)
+            fixed_widths(tbl, widths)
+            for tr in tbl.findall(f"{{{W_NS}}}tr")[1:]:
+                for tc, width in zip(tr.findall(f"{{{W_NS}}}tc"), widths):
+                    for p in tc.findall(f"{{{W_NS}}}p"):
+                        at = gb.cell_break(paragraph_text(p), width)
+                        if at:
+                            insert_break(p, at)
+        found = signature_paragraphs(root) if layout.carry else None
+        if found and found[0] is not None:
+            break_before_tail(found[0], layout.carry)
+        moved = bool(layout.banji_blank_pages is not None and self.blank_footer
+                     and banji_on_own_page(root, self.blank_footer, layout.banji_blank_pages))
+        return bool(tables) or bool(found) or moved
 
 
 @dataclass
@@ -195,21 +224,28 @@ class Renderer:
             "doc_id": doc.id,
             "type_name": doc.type.name,
             "number": number,
-            # in a letter's header (a run) and in the 文件格式 body (a placed paragraph)
+            # a run of the mark at its size, for a template that places the mark itself
             "mark": RichText(mark, size=round(mark_pt * 2)),
+            # the 发文字号's paragraph, placed from the mark's size (§7.2.4, §7.2.6; §10.1)
+            "number_paragraph": Markup(raw_paragraph(number, "DocNumber", before=gb.number_spacing(mark_pt),
+                                                     rule=gb.NUMBER_RULE)),
+            "letter_head": Markup(_letter_head(mark, mark_pt, number, markings)),
+            "more_markings": [text for text in markings.values() if text][1:],
             **markings,
             "mark_paragraph": Markup(raw_paragraph(mark, "Mark", size_pt=mark_pt, **dict(zip(
                 ("before", "line"), gb.mark_spacing(mark_pt, sum(map(bool, markings.values()))))))),
-            "signature": Markup(_signature(signers, str(date))),
+            "signature": Markup(_signature(signers, str(date), bool(values.get("sealed")))),
+            **({"signer_block": Markup(_signer_block(values["signer"], number, gb.number_spacing(mark_pt)))}
+               if values.get("signer") else {}),
             "cc_text": "，".join(cc),
             "print_date": values.get("print_date", date),
             "attachment_lines": gb.attachment_lines(attachments),
         }
 
-    def render_bytes(self, doc: Document, number: str | None = None, *, banji_alone: bool = False) -> bytes:
+    def render_bytes(self, doc: Document, number: str | None = None, *, layout: Layout = Layout()) -> bytes:
         context = self.context(doc, number)
         try:
-            return self.template(doc).render(context, banji_alone)
+            return self.template(doc).render(context, layout)
         except UndefinedError as exc:
             name = _undefined_name(exc)
             field = doc.type.fields.get(name)
@@ -224,43 +260,90 @@ def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None =
             timeout: float = 180) -> list[Path]:
     """PDFs of rendered documents whose .docx are written, beside them or in out_dir.
 
-    Where a 版记 came out alone on the last page, the .docx is rendered again with the 版记
-    in a section of its own, on a page without a number (§7.5), and converted again.
+    Some of the standard's rules can only be checked on the typeset pages: each PDF is read
+    back, and where it shows that another `Layout` is needed (the signature opening a page,
+    the 版记 on an odd page or alone on a numbered one), the .docx is rendered again so
+    arranged and converted again, until the pages agree (one round nearly always does).
     A draft's (one without a number) pages are marked 草稿 once they are final."""
     from docgen import draftmark
     from docgen.pdf import convert
 
     fonts = renderer.workspace.fonts
     pdfs = convert([r.docx for r in rendered], out_dir, timeout=timeout, fonts=fonts)
-    alone = [i for i, (r, pdf) in enumerate(zip(rendered, pdfs)) if banji_alone(pdf, r.docx.read_bytes())]
-    for i in alone:
-        r = rendered[i]
-        atomic_write(r.docx, renderer.render_bytes(r.document, r.number or None, banji_alone=True))
-    if alone:
-        for i, pdf in zip(alone, convert([rendered[i].docx for i in alone], out_dir, timeout=timeout, fonts=fonts)):
+    layouts = [Layout()] * len(rendered)
+    for _ in range(3):
+        redo = []
+        for i, (r, pdf) in enumerate(zip(rendered, pdfs)):
+            wanted = layout_for(pdf, r.docx.read_bytes(), layouts[i])
+            if wanted != layouts[i]:
+                layouts[i] = wanted
+                atomic_write(r.docx, renderer.render_bytes(r.document, r.number or None, layout=wanted))
+                redo.append(i)
+        if not redo:
+            break
+        for i, pdf in zip(redo, convert([rendered[i].docx for i in redo], out_dir, timeout=timeout, fonts=fonts)):
             pdfs[i] = pdf
     draftmark.apply([pdf for r, pdf in zip(rendered, pdfs) if not r.number], fonts=fonts, timeout=timeout)
     return pdfs
 
 
 _PAGE_NUMBER = re.compile(r"[—–-]\s*\d+\s*[—–-]")
+# Lines of text that go with the signature when it would open a page (§7.3.5)
+CARRIED_LINES = 2
 
 
-def banji_alone(pdf: Path, docx: bytes) -> bool:
-    """Whether the last page of the PDF carries nothing but the 版记 and a page number."""
+def layout_for(pdf: Path, docx: bytes, current: Layout = Layout()) -> Layout:
+    """The layout a document needs, judged from a PDF of it made with the `current` one."""
     from pypdf import PdfReader
 
     with zipfile.ZipFile(io.BytesIO(docx)) as zf:
         root = etree.fromstring(zf.read("word/document.xml"))
+    pages = [_PAGE_NUMBER.sub("", page.extract_text()) for page in PdfReader(pdf).pages]
+    return Layout(_banji_blank_pages(root, pages), _carry(root, pages, current.carry))
+
+
+def _banji_blank_pages(root, pages: list[str]) -> int | None:
+    """The 版记 shares the text's last page only if that page is even; otherwise it goes on
+    the next even page, after a blank page if the text ends on an even page (§7.4)."""
+    from collections import Counter
+
     drawing = banji_drawing(root)
-    if drawing is None:
-        return False
-    expected = re.sub(r"\s+", "", "".join(t.text or "" for t in drawing.iter(f"{{{W_NS}}}t")))
-    pages = PdfReader(pdf).pages
-    if len(pages) < 2 or not expected:
-        return False
-    found = re.sub(r"\s+", "", _PAGE_NUMBER.sub("", pages[-1].extract_text()))
-    return sorted(found) == sorted(expected)  # the text box may come out in either order
+    banji = Counter(_bare("".join(t.text or "" for t in drawing.iter(f"{{{W_NS}}}t")))) \
+        if drawing is not None else Counter()
+    if not banji:
+        return None
+    counted = [Counter(_bare(page)) for page in pages]
+    # a page holding only the 版记 has only its characters (the text box comes out in any order)
+    text_end = max((i for i, page in enumerate(counted, 1) if page and not page <= banji), default=1)
+    if text_end == len(pages):  # the 版记 shares the text's last page
+        return None if text_end % 2 == 0 else 0
+    return 0 if text_end % 2 else 1
+
+
+def _carry(root, pages: list[str], current: int) -> int:
+    """Characters of the last paragraph to carry onto the signature's page: none while some
+    text stands above the signature on its page; else those of the last lines before it."""
+    found = signature_paragraphs(root)
+    if not found or found[0] is None or found[3] is None:
+        return current
+    last, attach, names, date = found
+    lines = [[_bare(ln) for ln in page.splitlines() if ln.strip()] for page in pages]
+    block = [_bare(paragraph_text(p)) for p in (*names, date)]
+    # the page and line where the 署名 starts (the 版记's 印发 line may repeat the office's name)
+    at, row = next(((i, j) for i, page in reversed(list(enumerate(lines))) for j in range(len(page))
+                    if page[j:j + len(block)] == block), (0, 0))
+    above = lines[at][:row] if at else ["-"]
+    if len("".join(above)) > len("".join(_bare(paragraph_text(p)) for p in attach)):
+        return current
+    # The text ended at the foot of the page before: carry its last lines over.
+    text = paragraph_text(last)
+    tail = lines[at - 1][-CARRIED_LINES:]
+    start = text.rfind(tail[0][:6]) if tail else -1
+    return len(text) - start if start >= 0 else len(text)
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def _for_template(value):
@@ -275,15 +358,53 @@ def _for_template(value):
     return value
 
 
-def _signature(signers: list[str], date_text: str) -> str:
-    """发文机关署名 and 成文日期, unsealed (§7.3.5.2): their indents depend on their lengths;
-    joint issuers stand one under another, the lead office first, the date under the last."""
-    widths = [gb.text_width_em(name) for name in signers]
-    name_right, date_right = gb.signature_indents(max(widths), gb.text_width_em(date_text))
-    names = [raw_paragraph(name, "Signature", right_chars=name_right + max(widths) - width,
-                           before=gb.LINE_PITCH if i == 0 else None)
+def _signature(signers: list[str], date_text: str, sealed: bool) -> str:
+    """发文机关署名 and 成文日期 (§7.3.5), placed from the widths of their texts; joint issuers
+    stand one under another, the lead office first, their first characters aligned, and the
+    date under the last. One blank line above an unsealed name, room for the seal above a
+    sealed one."""
+    widths = [gb.text_width(name) for name in signers]
+    name_right, date_right = gb.signature_indents(max(widths), gb.text_width(date_text), sealed)
+    before = (gb.SEAL_LINES if sealed else 1) * gb.LINE_PITCH
+    names = [raw_paragraph(name, "Signature", right=name_right + max(widths) - width,
+                           before=before if i == 0 else None)
              for i, (name, width) in enumerate(zip(signers, widths))]
-    return "".join(names) + raw_paragraph(date_text, "SignDate", right_chars=date_right)
+    return "".join(names) + raw_paragraph(date_text, "SignDate", right=date_right)
+
+
+def _signer_block(signer: str, number: str, before: int) -> str:
+    """上行文's 发文字号 and 签发人 (§7.2.4, §7.2.7): names (several parted by 、) two a line,
+    the number on the line of the last, the red rule under it (§7.2.6)."""
+    lines, label_at, names_at = gb.signer_lines(re.split(r"[、，,]\s*", signer.strip()))
+    out = []
+    for i, names in enumerate(lines):
+        last = i == len(lines) - 1
+        head = "\t" + (number if last else "") + "\t"
+        runs = [(head + gb.SIGNER_LABEL, gb.FONT_BODY)] if i == 0 else [(head + "\t", gb.FONT_BODY)]
+        tabs = [("left", gb.BODY_PT * 20), ("left", label_at), ("left", names_at)]
+        out.append(tabbed_paragraph("DocNumber", runs + [(names, gb.FONT_KAI)], tabs,
+                                    before=before if i == 0 else 0, rule=gb.NUMBER_RULE if last else None))
+    return "".join(out)
+
+
+def _letter_head(mark: str, mark_pt: float, number: str, markings: dict) -> str:
+    """信函格式's first line (§10.1): 份号, 密级 or 紧急程度 (the first set) flush left and the
+    发文字号 flush right, 7/8 of a character under the double rule; the red mark and the two
+    double rules drawn at their places on the page, anchored to it."""
+    frame = gb.letter_frame(mark_pt)
+    width, length = gb.TEXT_WIDTH * 635, gb.mm(gb.LETTER_RULE_LENGTH) * 635  # EMU
+    line = frame["mark_line"]
+    text = raw_paragraph(mark, "LetterMark", before=0, line=line, size_pt=mark_pt)
+    drawings = [anchored(text_box(text, width, line * 635), name="信函机关标志", shape_id=4001, cx=width,
+                         cy=line * 635, y=frame["mark_top"] * 635)]
+    for i, (top, height) in enumerate(frame["rules"]):
+        drawings.append(anchored(filled_rect(length, height * 635, gb.RED), name=f"信函红色双线{i + 1}",
+                                 shape_id=4002 + i, x=(gb.PAGE_WIDTH * 635 - length) // 2, cx=length,
+                                 cy=height * 635, y=top * 635))
+    first = next(((key, text) for key, text in markings.items() if text), ("", ""))
+    runs = [(first[1], gb.FONT_BODY if first[0] == "copy_no" else gb.FONT_HEI), ("\t" + number, gb.FONT_BODY)]
+    return tabbed_paragraph("DocNumber", runs, [("right", gb.TEXT_WIDTH)], before=frame["number_before"],
+                            drawings=tuple(drawings))
 
 
 def _banji_box(cc_text: str, printed: bool) -> dict:

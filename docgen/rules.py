@@ -144,7 +144,7 @@ class _Parser:
         self.keys(data, {"deadlines", "blacklist"}, "")
         raw = data.get("deadlines") or []
         out: list[DeadlineRule] = []
-        if not isinstance(raw, LocatedList):
+        if raw and not isinstance(raw, LocatedList):  # an office may have no deadlines (deadlines: [])
             self.fail("deadlines 应为期限规则的列表（每条以「- item:」开头）", data.line_of("deadlines"), "deadlines")
             raw = []
         seen: dict[str, int | None] = {}

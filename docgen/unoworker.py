@@ -9,16 +9,18 @@ system python3), not the project's, and speaks JSON lines on stdin/stdout:
     reply:    {"ok": true} | {"error": "..."}
 
 With SOFFICE it starts LibreOffice listening on the named pipe PIPE, in its own process
-group, and ends it when stdin closes: when docgen exits, is killed (its end of the pipe
-closes with it) or says nothing more. Without SOFFICE it connects to a LibreOffice another
+group, and ends it as soon as stdin closes, even mid-start or mid-conversion: when docgen
+exits, is killed (its end of the pipe closes with it) or says nothing more. Without SOFFICE it connects to a LibreOffice another
 docgen process started and leaves it running.
 """
 
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import uno
@@ -82,6 +84,22 @@ def stop(desktop, office):
         pass
 
 
+def requests(office):
+    """Lines from stdin, read on a thread of their own: when stdin closes while LibreOffice
+    starts or converts, the group it started ends at once instead of after that work."""
+    lines = queue.Queue()
+
+    def read():
+        for line in sys.stdin:
+            lines.put(line)
+        if office is not None:
+            os.killpg(os.getpgid(0), signal.SIGKILL)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
+    return iter(lines.get, None)
+
+
 def main():
     pipe = sys.argv[1]
     office = None
@@ -92,6 +110,7 @@ def main():
              "--nologo", "--nodefault", "--nolockcheck", f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    incoming = requests(office)
     desktop = None
     try:
         try:
@@ -100,7 +119,7 @@ def main():
             say({"error": f"{type(exc).__name__}: {exc}"})
             return
         say({"ready": True, "started": office is not None})
-        for line in sys.stdin:
+        for line in incoming:
             request = json.loads(line)
             try:
                 convert(desktop, request["src"], request["dst"])

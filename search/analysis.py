@@ -128,32 +128,9 @@ _jieba = None
 def _tokenizer():
     global _jieba
     if _jieba is None:
-        import logging
-
-        import jieba
-        jieba.setLogLevel(logging.WARNING)
-        tok = jieba.Tokenizer()
-        tok.tmp_dir = str(cache_dir())
-        for word in DOMAIN_WORDS:
-            tok.add_word(word)
-        _jieba = tok
+        from docgen.words import tokenizer
+        _jieba = tokenizer(DOMAIN_WORDS)
     return _jieba
-
-
-def cache_dir():
-    """A writable cache folder for jieba's dictionary (the default, /tmp, may be shared)."""
-    import os
-    import tempfile
-    from pathlib import Path
-    base = os.environ.get("DOCGEN_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    path = Path(base) / "docgen" if base else Path.home() / ".cache" / "docgen"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        if os.access(path, os.W_OK):
-            return path
-    except OSError:
-        pass
-    return Path(tempfile.gettempdir())
 
 
 def title_words(title: str) -> Iterator[str]:

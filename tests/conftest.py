@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -24,6 +25,20 @@ def workspace(tmp_path) -> Path:
     shutil.copytree(REPO / "casefiles", root / "casefiles")
     (root / "archive").mkdir()
     return root
+
+
+def committed(root: Path) -> Path:
+    """`root` as a git repository with everything committed, as issuing requires."""
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "建立案卷"]):
+        subprocess.run(["git", "-C", str(root), "-c", "user.name=张丽", "-c", "user.email=zl@example.cn", *args],
+                       check=True, capture_output=True)
+    return root
+
+
+@pytest.fixture
+def git_workspace(workspace) -> Path:
+    """The workspace copy under git, for the commands that issue."""
+    return committed(workspace)
 
 
 def one_document_workspace(root: Path, case_id: str, case: dict, doc_id: str, document: dict) -> Path:
@@ -71,3 +86,27 @@ def files_under(path: Path) -> list[Path]:
 
 def strip_ws(text: str) -> str:
     return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="session")
+def sample_pdfs(tmp_path_factory) -> dict:
+    """Every sample document of both sample workspaces (石泉 at the root, 忠县 under
+    samples/zhongxian) rendered and typeset as `docgen render --pdf` does:
+    {(number prefix, case id, doc id): PDF path}. The workspaces themselves are not written."""
+    import os
+
+    from docgen.casefile import all_case_ids
+    from docgen.render import Renderer, render_case, typeset
+    from docgen.workspace import Workspace
+
+    if shutil.which("soffice") is None and not os.environ.get("CI"):
+        pytest.skip("LibreOffice (soffice) not installed")
+    found = {}
+    for root in (REPO, REPO / "samples" / "zhongxian"):
+        ws = Workspace(root)
+        out = tmp_path_factory.mktemp("samples")
+        renderer = Renderer(ws)
+        rendered = [r for case_id in all_case_ids(ws) for r in render_case(ws, case_id, None, out, renderer)]
+        for r, pdf in zip(rendered, typeset(renderer, rendered)):
+            found[(ws.office["number_prefix"], r.document.case.id, r.document.id)] = pdf
+    return found

@@ -515,10 +515,10 @@ def test_kill_9_mid_issue_leaves_no_gap_duplicate_or_half_item(copy, delay):
 
     rows = Archive(Workspace(copy)).register.rows()
     assert Register.next_number(rows, "石安委办", 2021) == f"石安委办〔2021〕{len(numbers) + 1}号"
-    from docgen import pdf
+    from docgen import runtime
 
-    pdf.clear_stale()  # LibreOffice ran in a session of its own: the next conversion clears it
-    assert not list(Path(__import__("tempfile").gettempdir()).glob(f"{pdf.WORK_PREFIX}{proc.pid}-*"))
+    runtime.clear_stale()  # LibreOffice ran in a session of its own: the next conversion clears it
+    assert not list(runtime.runtime_dir().glob(f"*-{proc.pid}-*"))
 
 
 # ---------------------------------------------------------------------- crash windows, simulated
@@ -625,6 +625,12 @@ def _soffice_using(tmp: Path) -> list[int]:
     return pids
 
 
+def _private_folders(tmp: Path) -> list[Path]:
+    """docgen's per-process folders (conversion work, LibreOffice profiles) under TMPDIR;
+    the shared, content-named files beside them (font configurations, the 草稿 overlay) stay."""
+    return [p for p in tmp.glob("docgen-*/*") if p.is_dir()]
+
+
 def _wait_for_soffice(proc, tmp: Path) -> None:
     deadline = time.monotonic() + 120
     while not _soffice_using(tmp):
@@ -650,7 +656,7 @@ def test_sigterm_mid_issue_cleans_up_everything(copy, tmp_path):
     assert proc.wait(timeout=60) == 128 + signal.SIGTERM
     time.sleep(0.5)
     assert not [pid for pid in office_pids if _alive(pid)]  # no orphan LibreOffice
-    assert not list(tmp.iterdir())  # no docgen-pdf-* left
+    assert not _private_folders(tmp)  # no work folder or profile left
     assert not list((copy / "archive").glob(".tmp-*")) and not (copy / "archive" / ".filing.json").exists()
     assert issued_numbers(copy) == [n for _, _, n, _ in ISSUED]
     assert verify(copy)[0] == 0
@@ -665,17 +671,16 @@ def test_after_kill_9_the_next_conversion_clears_the_orphan(copy, tmp_path, monk
     office_pids = _soffice_using(tmp)
     proc.kill()  # docgen only: LibreOffice runs in a session of its own and outlives it
     proc.wait()
-    left = list(tmp.glob("docgen-pdf-*"))
-    assert left
+    assert _private_folders(tmp)
     import tempfile
 
-    from docgen import pdf
+    from docgen import runtime
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
-    pdf.clear_stale()  # what every conversion does first
+    runtime.clear_stale()  # what every conversion does first
     time.sleep(0.5)
     assert not [pid for pid in office_pids if _alive(pid)]
-    assert not list(tmp.glob("docgen-pdf-*"))
+    assert not _private_folders(tmp)
 
 
 # ---------------------------------------------------------------------- provenance

@@ -6,6 +6,8 @@ import pytest
 
 from docgen import gbt9704 as gb
 
+TOL = gb.mm(0.5)  # the placements' tolerance, in twips
+
 
 def test_page_geometry_is_a4_with_the_standard_margins():
     assert (gb.PAGE_WIDTH, gb.PAGE_HEIGHT) == (11906, 16838)
@@ -27,6 +29,20 @@ def test_heading_labels_follow_the_four_levels():
     assert [gb.heading_label(level, 2) for level in (1, 2, 3, 4)] == ["二、", "（二）", "2.", "（2）"]
 
 
+@pytest.mark.parametrize(("text", "last", "printed"), [
+    ("属地管理责任落实情况", False, "属地管理责任落实情况；"),
+    ("隐患整改方案及整改责任分解表", True, "隐患整改方案及整改责任分解表。"),
+    ("整改情况书面汇报材料（加盖单位公章）", False, "整改情况书面汇报材料（加盖单位公章）；"),
+    ("开展“两客一危”专项整治", True, "开展“两客一危”专项整治。"),
+    ("已写句号。", False, "已写句号。"),      # a clerk's own mark is kept
+    ("立即整改；", True, "立即整改；"),
+    ("会议要求：", False, "会议要求："),
+    ("他说“马上整改。”", True, "他说“马上整改。”"),
+])
+def test_list_items_written_as_phrases_end_with_semicolons_and_a_full_stop(text, last, printed):
+    assert gb.list_item(text, last) == printed
+
+
 def test_dates_and_numbers_have_no_leading_zeros():
     assert gb.format_date(dt.date(2021, 1, 6)) == "2021年1月6日"
     assert gb.format_datetime(dt.datetime(2021, 11, 5, 9, 0)) == "2021年11月5日9时"
@@ -45,13 +61,24 @@ def test_attachment_note_numbers_only_several_attachments():
 
 def test_unsealed_signature_places_the_date_two_characters_right_of_the_name():
     name, date = "石泉县安全生产委员会办公室", "2021年10月29日"
-    name_right, date_right = gb.signature_indents(gb.text_width_em(name), gb.text_width_em(date))
-    assert name_right == 2
+    char = 156 / 28 * gb.MM  # the grid's character, in twips
+    name_w, date_w = gb.text_width(name), gb.text_width(date)
+    assert abs(name_w - 13 * char) < TOL  # (the date's width is measured on the PDF: test_pdf_layout)
+    name_right, date_right = gb.signature_indents(name_w, date_w)
+    assert abs(name_right - 2 * char) < TOL
     # the date's first character is two characters right of the name's first character
-    assert (name_right + gb.text_width_em(name)) - (date_right + gb.text_width_em(date)) == 2
+    assert abs((name_right + name_w) - (date_right + date_w) - 2 * char) < TOL
     # a date longer than the name keeps two characters from the right edge
-    name_right, date_right = gb.signature_indents(3, gb.text_width_em(date))
-    assert date_right == 2 and name_right + 3 - (2 + gb.text_width_em(date)) == 2
+    name_right, date_right = gb.signature_indents(3 * char, date_w)
+    assert abs(date_right - 2 * char) < TOL and abs(name_right + 3 * char - (date_right + date_w) - 2 * char) < TOL
+
+
+def test_sealed_signature_centres_the_name_on_the_date_four_characters_in():
+    char = 156 / 28 * gb.MM
+    name_w, date_w = gb.text_width("县安委办"), gb.text_width("2021年10月29日")
+    name_right, date_right = gb.signature_indents(name_w, date_w, sealed=True)
+    assert abs(date_right - 4 * char) < TOL
+    assert abs((name_right + name_w / 2) - (date_right + date_w / 2)) < TOL
 
 
 def test_mark_size_fits_the_text_block_and_the_22x15mm_limit():

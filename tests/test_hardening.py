@@ -70,7 +70,7 @@ def test_text_fields_keep_the_characters_typed(workspace, run, summons):
     assert result.exit_code == 0, result.output
     text = paragraphs(one_json(result)[0]["docx"])
     assert "联系人：12:30，联系电话：0571234。" in text
-    assert "2.0755" in text and "0x1F" in text
+    assert "2.0755。" in text and "0x1F" in text  # the last item closed by 。
     assert not {"193180", "750", "493"} & {w for p in text for w in re.findall(r"\d+", p)}
     assert "0x1F" in text[:12]  # the title, not 31
 
@@ -144,7 +144,7 @@ def test_a_few_aliases_are_still_fine(workspace, run, summons):
     result = run("render", "2021-yt-001", "summons", "--json")
     assert result.exit_code == 0, result.output
     text = paragraphs(one_json(result)[0]["docx"])
-    assert text.count("1.挂牌督办重大事故隐患整改进展情况及逾期未整改到位的原因") == 2
+    assert text.count("1.挂牌督办重大事故隐患整改进展情况及逾期未整改到位的原因；") == 2
 
 
 # ---------------------------------------------------------------- M5: 100 items and more
@@ -157,15 +157,15 @@ def test_a_list_of_120_items_is_numbered_to_the_end(workspace, run, summons):
     assert result.exit_code == 0, result.output
     text = paragraphs(one_json(result)[0]["docx"])
     assert [p for p in text if p.startswith(("99.", "100.", "120."))] == [
-        "99.第99项约谈内容", "100.第100项约谈内容", "120.第120项约谈内容"]
+        "99.第99项约谈内容；", "100.第100项约谈内容；", "120.第120项约谈内容。"]
 
 
 def test_a_body_of_105_headings_counts_in_chinese(workspace, run):
-    path = workspace / "casefiles/2021/2021-zx-003/notice.yaml"
+    path = workspace / "casefiles/2021/2021-sx-015/notice.yaml"
     text = path.read_text(encoding="utf-8")
     headings = "".join(f"  - heading: 第{i}个标题\n    body: [正文。]\n" for i in range(1, 106))
     path.write_text(re.sub(r"\nbody:\n(?:  .*\n|\n)+", "\nbody:\n" + headings, text, count=1), encoding="utf-8")
-    result = run("render", "2021-zx-003", "--all", "--json")
+    result = run("render", "2021-sx-015", "--all", "--json")
     assert result.exit_code == 0, result.output
     text = paragraphs(one_json(result)[0]["docx"])
     for label in ("九十九、第99个标题", "一百、第100个标题", "一百零一、第101个标题", "一百零五、第105个标题"):

@@ -14,10 +14,10 @@ from pathlib import Path
 from conftest import REPO
 
 LAYERS = [  # lowest first
-    ("errors/io", ["docgen.errors", "docgen.ids", "docgen.fsio", "docgen.yamlio", "docgen.yamledit", "docgen.provenance",
+    ("errors/io", ["docgen.errors", "docgen.ids", "docgen.fsio", "docgen.runtime", "docgen.yamlio", "docgen.yamledit", "docgen.provenance",
                     "docgen.progress"]),
-    ("GB/T 9704 rules and OOXML", ["docgen.gbt9704", "docgen.ooxml", "docgen.blueprint", "docgen.importer",
-                                    "docgen.templatefix"]),
+    ("GB/T 9704 rules and OOXML", ["docgen.gbt9704", "docgen.words", "docgen.ooxml", "docgen.blueprint",
+                                    "docgen.importer", "docgen.templatefix"]),
     ("casefiles and types", ["docgen.doctypes", "docgen.workspace", "docgen.casefile"]),
     ("rules and deadlines", ["docgen.workdays", "docgen.rules", "docgen.deadlines"]),
     ("render/PDF", ["docgen.fonts", "docgen.render", "docgen.pdf", "docgen.stamp", "docgen.catalog",

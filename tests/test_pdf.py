@@ -18,7 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from pypdf import PdfReader
 
-from docgen import pdf
+from docgen import pdf, runtime
 from docgen.errors import DocgenError
 
 # In CI LibreOffice must be there: a missing one fails the tests instead of skipping them.
@@ -64,10 +64,8 @@ def converted(tmp_path_factory) -> Path:
 
 
 def own_work_dirs() -> list[Path]:
-    """LibreOffice work folders this process made (docgen-pdf-<pid>-…) that are still there."""
-    import tempfile
-
-    return list(Path(tempfile.gettempdir()).glob(f"{pdf.WORK_PREFIX}{os.getpid()}-*"))
+    """LibreOffice work folders this process made (pdf-<pid>-…) that are still there."""
+    return list(runtime.runtime_dir().glob(f"pdf-{os.getpid()}-*"))
 
 
 @needs_soffice
@@ -245,17 +243,18 @@ def test_stale_work_folders_and_orphaned_converters_are_cleared(tmp_path, monkey
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    stale = tmp_path / f"{pdf.WORK_PREFIX}{dead.pid}-abc"
+    folder = runtime.runtime_dir()
+    stale = folder / f"pdf-{dead.pid}-abc"
     (stale / "out").mkdir(parents=True)
     orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", pdf._profile(stale)],
                               start_new_session=True)
-    running = tmp_path / f"{pdf.WORK_PREFIX}{os.getpid()}-xyz"
+    running = folder / f"office-{os.getpid()}-xyz"
     running.mkdir()
-    other = tmp_path / "docgen-pdf-unrelated"
-    other.mkdir()
-    pdf.clear_stale()
+    other = folder / "fonts-unrelated.conf"
+    other.write_text("")
+    runtime.clear_stale()
     assert orphan.wait(timeout=10) == -9
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, other.name])
+    assert sorted(p.name for p in folder.iterdir()) == sorted([running.name, other.name])
 
 
 def test_missing_soffice(tmp_path, monkeypatch):

@@ -81,23 +81,15 @@ def test_office_mark_is_red_title_type_and_fits(sample):
     mark_style = "LetterMark" if doc.type.form == "letter" else "Mark"
     assert rpr_value(style(docx, mark_style), "color") == gb.RED
     assert rpr_value(style(docx, mark_style), "rFonts", "eastAsia") == gb.FONT_TITLE
-    # 信函格式 puts the mark in the first page's header; the other forms open the body with it.
-    parts = [n for n in _parts(docx) if n.startswith("word/header")] if doc.type.form == "letter" \
-        else ["word/document.xml"]
-    mark_p = next(p for name in parts for p in xml(docx, name).iter(f"{W}p")
+    # 信函格式 draws the mark in a text box placed on the first page; the other forms open the
+    # body with it.
+    mark_p = next(p for p in xml(docx).iter(f"{W}p")
                   if p.find(f"{W}pPr/{W}pStyle[@{W}val='{mark_style}']") is not None)
     text = "".join(t.text or "" for t in mark_p.iter(f"{W}t"))
     expected = doc.values.get("mark") or "石泉县安全生产委员会办公室" + doc.type.mark
     assert text == expected
     size = int(rpr_value(mark_p, "sz")) / 2
     assert size == gb.mark_size_pt(text) and size * gb.text_width_em(text) * 20 <= gb.TEXT_WIDTH
-
-
-def _parts(docx):
-    import zipfile
-
-    with zipfile.ZipFile(docx) as zf:
-        return zf.namelist()
 
 
 def test_draft_number_is_a_visible_placeholder_and_issued_number_is_exact(workspace):
@@ -228,8 +220,13 @@ body:
     docx = render(workspace, "2021-yt-001", "notice-x")
     assert paragraphs_with_style(docx, "Heading1GB") == ["一、第一部分", "二、第二部分"]
     assert paragraphs_with_style(docx, "Heading2GB") == ["（一）小节甲", "（二）小节乙"]
-    body = paragraphs_with_style(docx, "Body")
-    assert body[:4] == ["开头段。", "1.要点", "（1）细目", "细目正文。"]
+    # §7.3.3: levels 3 and 4 are headings too, in 仿宋 like the text, kept with what follows
+    assert paragraphs_with_style(docx, "Heading3GB") == ["1.要点"]
+    assert paragraphs_with_style(docx, "Heading4GB") == ["（1）细目"]
+    assert paragraphs_with_style(docx, "Body")[:2] == ["开头段。", "细目正文。"]
+    for level in (3, 4):
+        assert rpr_value(style(docx, f"Heading{level}GB"), "rFonts", "eastAsia") == gb.FONT_BODY
+        assert style(docx, f"Heading{level}GB").find(f"{W}pPr/{W}keepNext") is not None
     assert load_case(ws, "2021-yt-001").document("notice-x").values["body"][0] == "开头段。"
 
 

@@ -57,6 +57,13 @@ def docx_text(docx: Path) -> tuple[str, set[str]]:
     with zipfile.ZipFile(docx) as zf:
         headers = [n for n in zf.namelist() if re.fullmatch(r"word/header\d*\.xml", n)]
     extras = {_text(_xml(docx, n)) for n in headers}
+    # the letter format's head is drawn at its place on the page (a text box anchored to the page)
+    wp = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+    for anchor in body.iter(f"{wp}anchor"):
+        if anchor.find(f"{wp}positionV").get("relativeFrom") == "page":
+            for box in anchor.iter(f"{W}txbxContent"):
+                extras.add(_text(box))
+                box.getparent().remove(box)
     extras |= {_text(tr) for tr in body.iter(f"{W}tr") if tr.find(f"{W}trPr/{W}tblHeader") is not None}
     return _text(body), extras - {""}
 

@@ -68,7 +68,7 @@ def test_draft_pdf_is_marked_in_the_margin_of_every_page(run, workspace):
     assert "草稿" not in part(workspace / "out" / "2021-yt-001" / "2021-yt-001-summons.docx", "word/document.xml")
 
 
-def test_issued_pdf_has_no_draft_mark(run, workspace):
+def test_issued_pdf_has_no_draft_mark(run, git_workspace):
     import json
 
     result = run("issue", "2021-yt-001", "summons", "--allow-dirty", "--json")
@@ -270,7 +270,8 @@ def test_progress_is_quiet_under_json_and_off_a_terminal(workspace, run):
     assert "转换" not in result.stderr and "生成 Word" not in result.stderr
 
 
-def test_issue_and_bundle_say_what_they_are_doing(workspace):
+def test_issue_and_bundle_say_what_they_are_doing(git_workspace):
+    workspace = git_workspace
     code, out, err = run_on_terminal("issue", "2021-yt-001", "summons", "--allow-dirty", root=workspace)
     assert code == 0, err
     for step in ("正在生成", "转换 PDF", "归档章", "检索索引"):

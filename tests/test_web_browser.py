@@ -62,6 +62,16 @@ def fill(driver, name: str, value: str):
     box.send_keys(value)
 
 
+def follow(driver, element) -> None:
+    """Click a link or button and wait for the page it loads (a click returns before that)."""
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = by_css(driver, "html")
+    element.click()
+    WebDriverWait(driver, 120).until(EC.staleness_of(page))
+
+
 def loaded_images(driver) -> list[int]:
     """Natural widths of the page's images, once each has finished loading (0: broken)."""
     from selenium.webdriver.support.ui import WebDriverWait
@@ -77,14 +87,14 @@ def test_inspector_searches_and_opens_the_pdf(live):
     site.screenshot(driver, SHOTS / "overview.png")
     box = by_css(driver, 'input[name="q"]')
     box.send_keys("约谈 城关镇")
-    box.submit()
+    follow(driver, by_css(driver, "form button"))
     assert "共 " in by_css(driver, ".count").text
     marks = [m.text for m in all_css(driver, ".snippet mark")]
     assert "约谈" in marks and "城关镇" in marks
     site.screenshot(driver, SHOTS / "search.png")
     issued = s["items"]["issued"]
     link = next(a for a in all_css(driver, "a.title") if a.text == issued["title"])
-    link.click()
+    follow(driver, link)
     assert issued["number"] in by_css(driver, "table.kv").text
     widths = loaded_images(driver)
     assert len(widths) == issued["pages"] and all(w > 500 for w in widths)  # every page drawn
@@ -110,16 +120,16 @@ def test_clerk_drafts_previews_issues_and_sees_the_deadline(live):
     driver.get(server.url + "/login?next=/cases")
     fill(driver, "name", CLERK)
     fill(driver, "password", PASSWORD)
-    by_css(driver, "form.narrow button").click()
+    follow(driver, by_css(driver, "form.narrow button"))
     assert driver.current_url.endswith("/cases")
-    by_css(driver, "a[href='/cases/new']").click()
+    follow(driver, by_css(driver, "a[href='/cases/new']"))
     for name, value in (("case_id", "2021-yt-041"), ("year", "2021"), ("title", "饶峰镇连续发生事故苗头约谈"),
                         ("kind", "约谈"), ("opened", "2021-11-20"), ("units", "饶峰镇人民政府")):
         fill(driver, name, value)
-    by_css(driver, "button.primary").click()
+    follow(driver, by_css(driver, "button.primary"))
     assert "/cases/2021-yt-041" in driver.current_url
-    by_css(driver, "a[href='/cases/2021-yt-041/new']").click()
-    next(a for a in all_css(driver, "ul.types a") if a.text == "约谈通知书").click()
+    follow(driver, by_css(driver, "a[href='/cases/2021-yt-041/new']"))
+    follow(driver, next(a for a in all_css(driver, "ul.types a") if a.text == "约谈通知书"))
     values = {"title": "关于约谈饶峰镇人民政府的通知", "date": "2021-11-22", "interviewees": "张伟（饶峰镇人民政府镇长）",
               "clause": "（三）", "reason": "你镇辖区内一个月内连续发生两起生产安全事故苗头，暴露出隐患排查治理不到位。",
               "time": "2021-11-29T09:30", "place": "县应急管理局三楼会议室",
@@ -127,23 +137,23 @@ def test_clerk_drafts_previews_issues_and_sees_the_deadline(live):
     for name, value in values.items():
         fill(driver, name, value)
     # the mistake: 被约谈单位 left empty
-    by_css(driver, "button.primary").click()
+    follow(driver, by_css(driver, "button.primary"))
     error = by_css(driver, "#f-unit .error")
     assert error.text == "缺少必填项「被约谈单位」"
     assert by_css(driver, '[name="title"]').get_attribute("value") == values["title"]  # nothing typed is lost
     site.screenshot(driver, SHOTS / "form-error.png")
     fill(driver, "unit", "饶峰镇人民政府")
-    by_css(driver, "button.primary").click()
+    follow(driver, by_css(driver, "button.primary"))
     assert "/docs/summons/preview" in driver.current_url
     widths = loaded_images(driver)
     assert widths and all(w > 500 for w in widths)
     site.screenshot(driver, SHOTS / "preview.png")
-    by_css(driver, "a[href$='/issue']").click()
+    follow(driver, by_css(driver, "a[href$='/issue']"))
     number = by_css(driver, "td.number").text
     issued = [m["number"] for m in site.cli_json(s["root"], "archive", "list") if m["number"].startswith("石安委办〔2021〕")]
     assert number == f"石安委办〔2021〕{len(issued) + 1}号"
     site.screenshot(driver, SHOTS / "issue.png")
-    by_css(driver, "form button.primary").click()
+    follow(driver, by_css(driver, "form button.primary"))
     assert "/items/" in driver.current_url
     assert number in by_css(driver, "table.kv").text
     assert site.cli_json(s["root"], "archive", "verify")["ok"]
