@@ -263,11 +263,14 @@ def main():
             search(index_dir, qs, limit=20, types=types).as_dict()
             ts.append(time.perf_counter() - t0)
         lat += ts
-        per[qs] = (r["total"], statistics.median(ts) * 1000)
-    W["lat"] = f"p50 {pct(lat, 50):.1f} ms, p95 {pct(lat, 95):.1f} ms (first runs p50 {pct(first, 50):.1f}, p95 {pct(first, 95):.1f})"
-    say("docgen per query (20 hits with snippets; median of repeats):")
-    for qs, (total, ms) in per.items():
-        say(f"  {qs:<34} {total:>7} hits {ms:8.1f} ms")
+        per[qs] = (r["total"], first[-1] * 1000, statistics.median(ts) * 1000)
+    # A first run reads the query's posting lists; repeats in the same process (a web server)
+    # find them in the reader's cache. Every `docgen search` is a first run.
+    W["lat"] = (f"first run p50 {pct(first, 50):.1f} ms, p95 {pct(first, 95):.1f} ms; "
+                f"repeated p50 {pct(lat, 50):.1f} ms, p95 {pct(lat, 95):.1f} ms")
+    say("docgen per query (20 hits with snippets; first run, then median of repeats):")
+    for qs, (total, ms0, ms) in per.items():
+        say(f"  {qs:<34} {total:>7} hits {ms0:8.1f} ms {ms:8.1f} ms")
     say(f"docgen latency: {W['lat']}")
 
     # Precision and recall against grep.

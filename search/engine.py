@@ -170,12 +170,7 @@ class Engine:
                 return 0
             if within is not None and within.bit_count() * PROBE_RATIO < n:
                 return self._probe(fieldname, text, within)
-            ids = []
-            add = ids.append
-            m = self.reader.postings(fieldname, text)
-            while m.is_active():
-                add(m.id())
-                m.next()
+            ids = self.reader.postings(fieldname, text).all_ids()
             found = self._remember(key, self._from_ids(ids))
         return found if within is None else found & within
 
