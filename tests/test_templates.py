@@ -217,10 +217,13 @@ def test_templates_split_run_by_run_render_the_same_text(original_texts, tmp_pat
     assert_same_documents(original_texts, rendered_texts(workspace_with(tmp_path, split)))
 
 
-def edited(name: str, *changes: tuple[str, str], part: str = "word/document.xml") -> bytes:
-    """A built-in template with text replaced in one of its parts, as a clerk's edit would."""
+def edited(name: str, *changes: tuple[str, str], part: str = "word/document.xml",
+           source: bytes | None = None) -> bytes:
+    """A built-in template (or `source`) with text replaced in one of its parts, as a clerk's
+    edit would."""
     out = io.BytesIO()
-    with zipfile.ZipFile(REPO / "templates" / name) as zin, zipfile.ZipFile(out, "w") as zout:
+    with zipfile.ZipFile(io.BytesIO(source) if source else REPO / "templates" / name) as zin, \
+            zipfile.ZipFile(out, "w") as zout:
         for info in zin.infolist():
             data = zin.read(info)
             if info.filename == part:
@@ -261,6 +264,160 @@ def test_what_editors_wrap_round_tags_is_undone(label, replacement, original_tex
     with zipfile.ZipFile(io.BytesIO(docx)) as zf:
         body = zf.read("word/document.xml").decode()
     assert "MERGEFIELD" not in body and "w:hyperlink" not in body  # the value is not replaced on update
+
+
+# ---------------------------------------------------------------- tracked changes, and what wraps an inline block
+
+# hazard_notice's 联系人 paragraph; of the type's two samples one gives a contact and one does
+# not, so an inline {% if contact is defined %} takes both branches
+CONTACT = ('<w:p><w:pPr><w:pStyle w:val="Body"/></w:pPr><w:r><w:t>联系人：{{ contact | default(office.contact) }}，'
+           '联系电话：{{ phone | default(office.phone) }}。</w:t></w:r></w:p>')
+PERSON = "{{ contact | default(office.contact) }}"
+PHONE = "，联系电话：{{ phone | default(office.phone) }}"
+IF_CONTACT, ELSE_ENDIF = "{% if contact is defined %}{{ contact }}", "{% else %}{{ office.contact }}{% endif %}"
+HAZARD = ("2021-gp-011", "2021-gp-016")
+BODY = '<w:pPr><w:pStyle w:val="Body"/></w:pPr>'
+_serial = iter(range(900, 10**6))
+
+
+def _run(text: str, props: str = "") -> str:
+    return f'<w:r>{props}<w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def _by_clerk() -> str:
+    return f'w:id="{next(_serial)}" w:author="科员" w:date="2021-09-01T10:00:00Z"'
+
+
+def _tracked(kind: str, *content: str) -> str:
+    """A tracked insertion, deletion or move, as Word and WPS write it with 修订 on."""
+    return f"<w:{kind} {_by_clerk()}>{''.join(content)}</w:{kind}>"
+
+
+def _deleted(text: str) -> str:
+    return _tracked("del", f'<w:r><w:delText xml:space="preserve">{text}</w:delText></w:r>')
+
+
+def _para(*content: str, props: str = BODY) -> str:
+    return f"<w:p>{props}{''.join(content)}</w:p>"
+
+
+def _range(kind: str, *content: str) -> str:
+    """A move's range marks round its content, as Word writes them."""
+    n = next(_serial)
+    return (f'<w:{kind}RangeStart w:id="{n}" w:author="科员" w:name="move{n}"/>'
+            + _tracked(kind, *content) + f'<w:{kind}RangeEnd w:id="{n}"/>')
+
+
+def _deleted_mark(style: str = "") -> str:
+    return f'<w:pPr>{style}<w:rPr><w:del {_by_clerk()}/></w:rPr></w:pPr>'
+
+
+# Each, read with every change accepted, says what CONTACT says.
+TRACKED = [
+    # the default turned into an if/else, {% if %} before the insertion and {% endif %} in it
+    ("if before an insertion, endif in it",
+     _para(_run("联系人：" + IF_CONTACT), _deleted(PERSON), _tracked("ins", _run(ELSE_ENDIF)), _run(PHONE + "。"))),
+    # the same, {% if %} in the insertion and {% endif %} after it
+    ("if in an insertion, endif after it",
+     _para(_run("联系人："), _tracked("ins", _run(IF_CONTACT + "{% else %}{{ office.contact }}")), _deleted(PERSON),
+           _run("{% endif %}" + PHONE + "。"))),
+    # a misspelt field and a block begun, both deleted: Jinja must not run them
+    ("deletion holding tags", _para(_run("联系人："), _deleted("{{ contcat }}{% if phone %}"), _run(PERSON + PHONE + "。"))),
+    # a tag cut by an insertion's edge; a run's and the paragraph's formatting changed
+    ("tag split across an insertion boundary",
+     _para(_run("联系人：{{ contact | def"),
+           _tracked("ins", _run("ault(office.contact) }}，联系电话：{{ pho",
+                                f'<w:rPr><w:b/><w:rPrChange {_by_clerk()}><w:rPr/></w:rPrChange></w:rPr>')),
+           _run("ne | default(office.phone) }}。"),
+           props=f'<w:pPr><w:pStyle w:val="Body"/><w:pPrChange {_by_clerk()}><w:pPr><w:jc w:val="center"/>'
+                 '</w:pPr></w:pPrChange></w:pPr>')),
+    # text moved: Word keeps it where it was (w:moveFrom) as well as where it went (w:moveTo)
+    ("moved text", _para(_range("moveFrom", _run(PHONE)), _run("联系人：" + PERSON), _range("moveTo", _run(PHONE)),
+                         _run("。"))),
+    # a {%p if %} paragraph deleted whole, and the paragraph cut in two joined again
+    ("deleted paragraphs", _para(_deleted("{%p if contact is defined %}"), props=_deleted_mark())
+     + _para(_run("联系人：" + PERSON), props=_deleted_mark('<w:pStyle w:val="Body"/>')) + _para(_run(PHONE + "。"))),
+]
+# What an editor wraps round runs, with one end of an inline block inside and one outside;
+# bookmarks and proofing marks left astride the block's ends.
+WRAPPED = [
+    ("smart tag", _para(_run("联系人：" + IF_CONTACT), '<w:smartTag w:uri="urn:schemas-microsoft-com:office:smarttags"'
+                        ' w:element="PersonName">', _run(ELSE_ENDIF), "</w:smartTag>", _run(PHONE + "。"))),
+    ("custom XML", _para(_run("联系人："), '<w:customXml w:uri="urn:gov:docs" w:element="contact">',
+                         _run(IF_CONTACT + "{% else %}"), "</w:customXml>",
+                         _run("{{ office.contact }}{% endif %}" + PHONE + "。"))),
+    ("content control", _para('<w:bookmarkStart w:id="7" w:name="联系人"/>', _run("联系人：" + IF_CONTACT),
+                              '<w:proofErr w:type="spellStart"/><w:sdt><w:sdtPr><w:alias w:val="联系人"/></w:sdtPr>'
+                              '<w:sdtContent>', _run("{% else %}"), '<w:bookmarkEnd w:id="7"/>',
+                              _run("{{ office.contact }}{% endif %}"), '</w:sdtContent></w:sdt>',
+                              '<w:proofErr w:type="spellEnd"/>', _run(PHONE + "。"))),
+]
+REVISION_MARK = re.compile(r"<w:(ins|del|moveFrom|moveTo)[ >/]|<w:\w+Change[ >/]|<w:\w+RangeStart|<w:delText|trackRevisions")
+
+
+def with_tracking(data: bytes) -> bytes:
+    """The template as saved with 修订 still on."""
+    return edited("", ("<w:zoom ", "<w:trackRevisions/><w:zoom "), part="word/settings.xml", source=data)
+
+
+def rendered_hazard_notices(root: Path) -> dict[str, bytes]:
+    ws = Workspace(root)
+    renderer = Renderer(ws)
+    return {case_id: renderer.render_bytes(load_case(ws, case_id).document("hazard_notice")) for case_id in HAZARD}
+
+
+@pytest.mark.parametrize("label, paragraph", TRACKED + WRAPPED, ids=[t[0] for t in TRACKED + WRAPPED])
+def test_inline_blocks_and_tags_across_tracked_changes_and_wrappers(label, paragraph, original_texts,
+                                                                    workspace, run):
+    data = edited("hazard_notice.docx", (CONTACT, paragraph))
+    (workspace / "templates" / "hazard_notice.docx").write_bytes(with_tracking(data))
+    for case_id, docx in rendered_hazard_notices(workspace).items():
+        assert document_text(docx) == original_texts[f"{case_id}/hazard_notice"]
+        with zipfile.ZipFile(io.BytesIO(docx)) as zf:
+            xml = {name: zf.read(name).decode() for name in ("word/document.xml", "word/settings.xml")}
+        # the issued document shows no 修订 of the template's editor, and does not track its reader's
+        assert not any(REVISION_MARK.search(text) for text in xml.values()), label
+        assert "科员" not in xml["word/document.xml"]
+    checked = run("template", "check", "hazard_notice")
+    assert checked.exit_code == 0, checked.stderr
+
+
+def test_tracked_template_saved_by_libreoffice_prints_the_same_pages(tmp_path):
+    """A template edited with 修订 on, saved again by LibreOffice (which keeps the revisions in
+    its own way), prints the pages the built-in template prints, deleted text nowhere."""
+    from pypdf import PdfReader
+
+    from docgen.render import Rendered, typeset
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.fail("LibreOffice (soffice) is needed: make sysdeps")
+    tracked = dict(TRACKED)
+    data = edited("hazard_notice.docx", (CONTACT, tracked["if in an insertion, endif after it"]),
+                  ('<w:r><w:t>隐患整改到位后，', _deleted("（已删去的旧要求）") + '<w:r><w:t>隐患整改到位后，'))
+    saved = tmp_path / "lo"
+    saved.mkdir()
+    (saved / "hazard_notice.docx").write_bytes(with_tracking(data))
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", "--norestore",
+                    "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(saved / "out"),
+                    str(saved / "hazard_notice.docx")], check=True, capture_output=True, timeout=300)
+    with zipfile.ZipFile(saved / "out" / "hazard_notice.docx") as zf:
+        assert "<w:ins " in zf.read("word/document.xml").decode()  # LibreOffice kept the revisions
+    root = workspace_with(tmp_path, {"hazard_notice.docx": (saved / "out" / "hazard_notice.docx").read_bytes()})
+    pages = {}
+    for label, where in (("built-in", REPO), ("edited", root)):
+        ws = Workspace(where)
+        renderer = Renderer(ws)
+        rendered = []
+        for case_id in HAZARD:
+            doc = load_case(ws, case_id).document("hazard_notice")
+            path = tmp_path / label / f"{case_id}.docx"
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(renderer.render_bytes(doc))
+            rendered.append(Rendered(doc, path, ""))
+        pages[label] = [[page.extract_text() for page in PdfReader(pdf).pages] for pdf in typeset(renderer, rendered)]
+    assert pages["built-in"] == pages["edited"]
+    assert not any("旧要求" in text for pdf in pages["edited"] for text in pdf)
 
 
 # ---------------------------------------------------------------- docgen template check
