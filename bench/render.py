@@ -71,8 +71,10 @@ def main() -> None:
         from docxtpl import DocxTemplate
         from jinja2 import Environment, StrictUndefined
 
+        # The same filters and globals the templates use (the 版记 box helper among them).
         env = Environment(undefined=StrictUndefined, autoescape=True)
         env.filters.update(renderer.env.filters)
+        env.globals.update(renderer.env.globals)
         start = time.perf_counter()
         for doc in docs:
             tpl = DocxTemplate(str(doc.type.template))

@@ -11,7 +11,7 @@ timeout; the server is stopped at the end.
 
 Printed: p50/p95/max latency and throughput of /api/search (the CLI's JSON) and of /search (the
 HTML page, with its facet counts), for each number of server processes asked (--workers), beside
-the baseline measured in the same run: the same queries through search.query.search in this
+the baseline measured in the same run: the same queries through search.backend.search in this
 process, one at a time. Searching is CPU-bound Python: one process serves one query at a time,
 so with 10 clients a request waits for the others; more worker processes use more cores.
 """
@@ -38,17 +38,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _search_bench():
+def _bench_module(name: str):
     # bench/search.py shares its name with the search package: load it under another name.
-    spec = importlib.util.spec_from_file_location("bench_search", ROOT / "bench" / "search.py")
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
 
+def _search_bench():
+    sys.path.insert(1, str(ROOT / "bench"))      # bench/search.py imports bench/corpus.py
+    return _bench_module("search")
+
+
 def build(ws: Path, n: int, seeds: Path, procs: int) -> None:
     """A workspace whose archive holds n items, and its index."""
-    corpus = _search_bench().corpus
+    corpus = _bench_module("corpus").documents
     shutil.rmtree(ws, ignore_errors=True)
     shutil.copytree(ROOT / "templates", ws / "templates")
     shutil.copy(ROOT / "office.yaml", ws / "office.yaml")
@@ -142,7 +148,7 @@ def main() -> int:
     queries = [q for q, _, _ in _search_bench().QUERIES]
     chosen = [queries[i % len(queries)] for i in range(a.requests)]
 
-    from search.query import search
+    from search.backend import search
     base = []
     for q in chosen:
         t0 = time.perf_counter()
@@ -150,7 +156,7 @@ def main() -> int:
         base.append(time.perf_counter() - t0)
 
     ms = lambda v: f"{v * 1000:6.1f} ms"  # noqa: E731
-    rows = [("baseline: search.query, 1 at a time", base, sum(base))]
+    rows = [("baseline: search.backend.search, 1 at a time", base, sum(base))]
     for workers in a.workers:
         port = free_port()
         server = start(ws, port, workers)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from docgen import gbt9704 as gb
 from docgen import progress, provenance
-from docgen.archive import MANIFEST, TEXT, Archive, Item, document_for_index, iter_documents, now, sha256
+from docgen.archive import MANIFEST, TEXT, Archive, Item, document_for_index, now, sha256
 from docgen.doctypes import RETENTIONS
 from docgen.errors import DocgenError, Problem
 from docgen.register import IMPORTED, ISSUED, REBUILT, VOID, Register, Row, archive_id
@@ -304,6 +304,7 @@ def _index(ws, item: Item) -> None:
     The one place issuing calls the index (search.index.add_documents)."""
     try:
         from search import index
+        from search.source import archive_source
     except ImportError:
         return
 
@@ -312,6 +313,6 @@ def _index(ws, item: Item) -> None:
 
     try:
         index.add_documents(ws.archive / ".index", [document_for_index(item)],
-                            source=lambda: iter_documents(ws.root, notify), notify=notify)
+                            source=archive_source(ws.root, notify), notify=notify)
     except Exception as exc:  # noqa: BLE001 - the archive is filed; the index can be rebuilt
         notify(f"档案已归档，但更新检索索引失败（{exc}），可运行 docgen index rebuild 重建")

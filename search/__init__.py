@@ -1,15 +1,19 @@
-"""Full-text search over the archive: Whoosh storage, Chinese bigram/trigram recall, jieba ranking.
+"""Full-text search over the archive: exact Chinese matching on Whoosh, ranking, filters.
 
-What the archive calls (documents are the plain dicts described in search.index.doc_fields):
+By concern:
+  search.analysis   folding what people type and what documents say; bigrams; title words
+  search.index      the Whoosh index: schema, open-or-recreate, locked writes, rebuild, catch-up
+  search.query      the query syntax → Whoosh queries (Phrase/Term/Prefix/And/Or/Not …)
+  search.engine     those queries evaluated as sets of documents; ranking; newest first
+  search.results    hits, highlighted snippets, the JSON shape
+  search.backend    the seam a search server could plug into; ``search()``, the entry point
+  search.source     the archive as the index's source
 
-  search.index.add_documents(index_dir, docs, source=None, notify=None)   on issue / import
-  search.index.delete_documents(index_dir, archive_ids)
-  search.index.rebuild(index_dir, docs, notify=None, procs=1)            from the whole archive
-  search.query.search(index_dir, query, type=, year=, unit=, date_from=, date_to=, limit=, sort=)
-
-``source`` is a zero-argument callable returning every archive document; when given, a
-missing or damaged index is rebuilt from it instead of starting empty. ``notify`` receives
-the Chinese messages about rebuilding (default: a warning).
+What the rest of docgen calls:
+  search.backend.search(index_dir, query, **options)        the CLI and the web
+  search.index.add_documents(index_dir, docs, source=, notify=)   on issue and import
+  search.index.rebuild(index_dir, docs, notify=, procs=)          docgen index rebuild
+  search.source.archive_source(root)                          the ``source`` to pass
 
 Submodules are not imported here, so ``import search`` stays cheap.
 """

@@ -1,56 +1,65 @@
-"""The archive's full-text index: schema, Chinese analysis, opening, writing, rebuilding.
+"""The archive's full-text index on Whoosh: schema, open-or-recreate, locked writes, rebuild.
 
-One module owns the index (as in paperless-ngx's documents/index.py). The archive hands us
-documents as plain dicts (see ``doc_fields``); everything here is derived and can always be
-rebuilt from the archive, so a missing, corrupt or out-of-date index is recreated, never fatal.
+One module owns the index (as paperless-ngx's ``documents/index.py`` does), through Whoosh's
+public API only. Everything here is derived from the archive and can always be rebuilt, so a
+missing, damaged or out-of-date index is recreated, never fatal.
 
-Analysis. Chinese has no spaces, and jieba alone loses substrings (约谈 → 约/谈), so each
-document is indexed twice:
+The folder (``archive/.index``) holds
 
-* ``grams``: every pair of adjacent characters within a run of Chinese, Latin letters and
-  digits, plus each run's last character. A query of two or more characters matches the
-  documents holding all of its pairs: every document that contains it literally (what
-  grep finds), plus rare ones holding the pairs apart. One character matches by prefix.
-* ``words``: jieba words, for ranking only: a query that matches whole words ranks above one
-  that only matches characters inside other words.
+* ``current.json`` — ``{"schema": N, "name": "docgen-…"}``: which Whoosh index (by its
+  ``indexname``) is the live one. Written last, atomically: a rebuild writes a whole new
+  index beside the old one and switches this pointer, so searches see the old index or
+  the new, never half of one;
+* the Whoosh files of that index (and, briefly, of the one being built);
+* ``.write.lock`` — every writer holds it; readers never lock.
 
-Fields record only which documents hold a term (no positions or frequencies): queries are
-evaluated as sets of documents (see search.query), which is what makes them fast in Python.
-Writers hold a file lock inside the index directory and wait for it; readers never lock.
+Documents come from the archive as plain dicts (``archive_id``, ``number``, ``title``,
+``text``, ``type``, ``type_name``, ``date``, ``units``, ``persons``, ``case_id``,
+``retention``, ``origin``, ``path``); see ``fields``.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as _dt
 import json
 import os
-import pickle
-import re
-import shutil
+import secrets
+import threading
 import time
 import warnings
 import zlib
+from array import array
 from contextlib import contextmanager
-from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from whoosh.analysis import Token, Tokenizer
 from whoosh.codec.whoosh3 import W3Codec
-from whoosh.writing import PostingPool
+from whoosh.fields import FieldType
+from whoosh.formats import Existence, Positions
 
 from docgen.errors import DocgenError
+from search import analysis
+from search.source import Source
 
-# Bump whenever fields or analysis change: an index with another version is rebuilt.
-SCHEMA_VERSION = 4
-INDEX_NAME = "docgen"
-LOCK_NAME = ".write.lock"          # never deleted, so waiting writers keep a valid lock
-VERSION_NAME = "docgen-index.json"  # written last: its absence means "incomplete, rebuild"
-WRITE_TIMEOUT = 120.0               # seconds a writer waits for another one
+# Bump whenever fields or analysis change: an index of another version is rebuilt.
+SCHEMA_VERSION = 6
+POINTER = "current.json"
+SEEN = "archive-seen.json"      # the archive as last compared with the index (catch_up)
+LOCK_NAME = ".write.lock"
+NAME_PREFIX = "docgen-"
+WRITE_TIMEOUT = 120.0           # seconds a writer waits for another one
 PROGRESS_EVERY = 10000
+# A rebuild commits a segment every CHUNK_CHARS characters of text (per process): Whoosh
+# keeps a segment's postings in memory until its commit and, past its limit, spills them
+# to disk one pickle per posting, which makes a build nearly twice as slow. About 140
+# bytes a posting and 0.8 postings a character: a chunk holds ~150 MB, and the builder
+# (jieba's dictionary included) stays under 300 MB.
+CHUNK_CHARS = 1_300_000
+CHUNK_LIMITMB = 512             # never reached by one chunk: no spilling
+SMALL_SEGMENT = 500             # segments written by issuing are merged once this small
 
 Notify = Callable[[str], None]
-Source = Callable[[], Iterable[dict]]
 
 
 class IndexRebuiltWarning(UserWarning):
@@ -61,162 +70,112 @@ def _warn(message: str) -> None:
     warnings.warn(message, IndexRebuiltWarning, stacklevel=3)
 
 
-# --- text normalisation and tokens -------------------------------------------------------
-
-# Length-preserving fold, so character offsets in folded text are offsets in the original:
-# full-width ASCII letters/digits → half-width, A-Z → a-z. Punctuation is left alone.
-_FOLD = {c: c + 32 for c in range(ord("A"), ord("Z") + 1)}
-_FOLD.update({c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)})           # ０-９
-_FOLD.update({c: c - 0xFEE0 + 32 for c in range(0xFF21, 0xFF3B)})      # Ａ-Ｚ
-_FOLD.update({c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)})           # ａ-ｚ
-
-_CJK = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-CJK_CHAR = re.compile(f"[{_CJK}]")
-# Grams run over everything between spaces, punctuation included, so "〔2021〕16号" or
-# "生产，加强" keep their characters adjacent; words and query checks use the letters only.
-_RUNS = re.compile(r"\S+")
-_WORDS = re.compile(f"[{_CJK}0-9a-z]+")
-
-
-def fold(text: str) -> str:
-    return text.translate(_FOLD)
-
-
-def runs(text: str) -> list[str]:
-    """Runs of already folded text between spaces, as the grams fields index them."""
-    return _RUNS.findall(text)
-
-
-def word_runs(text: str) -> list[str]:
-    """Runs of Chinese, Latin letters and digits (no punctuation) of folded text."""
-    return _WORDS.findall(text)
-
-
-def gram_tokens(text: str) -> Iterator[str]:
-    """Terms of the grams field for folded text: every pair of adjacent characters in a
-    run, plus the run's last character alone, so that any string of two or more
-    characters is found as the set of its pairs and a single one by prefix (it starts a
-    pair or ends a run)."""
-    for run in _RUNS.findall(text):
-        for i in range(len(run) - 1):
-            yield run[i:i + 2]
-        yield run[-1]
-
-
-def tri_tokens(text: str) -> Iterator[str]:
-    """Terms of the tri field: every three adjacent characters in a run. Longer queries
-    match on these; requiring all pairs instead also finds documents that merely hold the
-    same pairs apart (安全生产责任 … 责任制 for 安全生产责任制)."""
-    for run in _RUNS.findall(text):
-        for i in range(len(run) - 2):
-            yield run[i:i + 3]
-
-
-def run_grams(run: str, n: int = 2) -> list[str]:
-    """The n-grams a run of n or more characters is indexed as."""
-    return [run[i:i + n] for i in range(len(run) - n + 1)]
-
-
-# --- jieba, loaded only for indexing -----------------------------------------------------
-
-# Office vocabulary jieba splits or does not know; added so whole-word ranking sees them.
-# Changing this list changes tokens: bump SCHEMA_VERSION.
-DOMAIN_WORDS = (
-    "约谈", "约谈通知书", "约谈纪要", "安委办", "安委会", "应急管理局", "挂牌督办", "督查",
-    "巡查组", "巡查", "限期整改", "整改", "隐患", "重大事故隐患", "通报", "暗访",
-    "一岗双责", "党政同责", "联席会议", "联合执法", "有限空间", "危险化学品", "销号",
-)
-
-_jieba = None
-
-
-def _tokenizer():
-    global _jieba
-    if _jieba is None:
-        from docgen.words import tokenizer
-
-        _jieba = tokenizer(DOMAIN_WORDS)
-    return _jieba
-
-
-def word_tokens(text: str) -> Iterator[str]:
-    """jieba words of folded text, punctuation and spaces dropped."""
-    for word in _tokenizer().cut(text, HMM=False):
-        if _WORDS.fullmatch(word):
-            yield word
-
-
-# --- whoosh analysers (module-level classes: the schema is pickled with the index) -------
-
-class _Tokenizer(Tokenizer):
-    """Whoosh tokenizer yielding each distinct term once: every field here records only
-    which documents contain a term (no frequencies, no positions), the cheapest format to
-    write and read; recall and ranking are computed as sets of documents."""
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, tokenize=True, mode="",
-                 **kwargs):
-        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        terms = [value] if not tokenize else dict.fromkeys(self.terms(fold(value)))
-        for pos, text in enumerate(terms):
-            t.text = t.original = text
-            t.boost, t.stopped, t.pos = 1.0, False, start_pos + pos
-            yield t
-
-
-class GramAnalyzer(_Tokenizer):
-    def terms(self, text):
-        return gram_tokens(text)
-
-
-class TriAnalyzer(_Tokenizer):
-    def terms(self, text):
-        return tri_tokens(text)
-
-
-class WordAnalyzer(_Tokenizer):
-    def terms(self, text):
-        return word_tokens(text)
-
-
-# --- schema and documents ----------------------------------------------------------------
-
-def _set_field(analyzer):
-    from whoosh.fields import FieldType
-    from whoosh.formats import Existence
-    return FieldType(Existence(), analyzer, scorable=False)
-
+# --- schema ------------------------------------------------------------------------------------
 
 class Codec(W3Codec):
-    """Whoosh's codec without per-block length statistics: they only serve BM25, which we
-    do not use, and gathering them costs a column lookup (or, for unscored fields, a file
-    stat) per posting, a sixth of the indexing time. Larger posting blocks: we read whole
-    posting lists, and each block costs a few Python calls however small it is."""
+    """Whoosh's own codec with ``length_stats`` (a public switch of ``whoosh.codec.base.Codec``)
+    off: field-length statistics only serve BM25, which we do not use, and gathering them
+    costs a column lookup per posting."""
 
     length_stats = False
 
-    def __init__(self, blocklimit=1024, compression=3, inlinelimit=1):
-        super().__init__(blocklimit, compression, inlinelimit)
+
+def codec() -> Codec:
+    return Codec(blocklimit=128, compression=1)
+
+
+# compound=False: Whoosh reads a compound segment by copying each of its files into memory
+# on every open (the whole postings file, for each search); separate files are mapped.
+WRITER_ARGS = dict(limitmb=CHUNK_LIMITMB, compound=False)
+
+
+class PositionsFormat(Positions):
+    """Positions as a flat array of 16-bit unsigned ints (32-bit, after a marker byte, for
+    the rare document longer than 65,535 characters): Whoosh's default pickles a list of
+    deltas per posting, several times slower to write and to read."""
+
+    def encode(self, poslist):
+        if poslist[-1] < 65536:
+            return array("H", poslist).tobytes()
+        return b"I" + array("I", poslist).tobytes()
+
+    def decode_positions(self, valuestring):
+        if len(valuestring) % 2:
+            return array("I", valuestring[1:]).tolist()
+        return array("H", valuestring).tolist()
+
+    def decode_frequency(self, valuestring):
+        return len(valuestring) // 4 if len(valuestring) % 2 else len(valuestring) // 2
+
+    def decode_weight(self, valuestring):
+        return self.decode_frequency(valuestring) * self.field_boost
+
+    def combine(self, vs):
+        return self.encode(sorted({p for v in vs for p in self.decode_positions(v)}))
+
+
+# Term bytes shared between documents: a posting waits in memory until its segment is
+# written, and one bytes object per distinct bigram instead of per posting is a fifth of
+# that memory.
+_TERM_BYTES: dict[str, bytes] = {}
+_ONE_POSITION: list[bytes] = []           # filled when the first document is indexed
+
+
+def _term_bytes(gram: str) -> bytes:
+    b = _TERM_BYTES.get(gram)
+    if b is None:
+        if len(_TERM_BYTES) > 1_000_000:
+            _TERM_BYTES.clear()
+        b = _TERM_BYTES[gram] = gram.encode("utf-8")
+    return b
+
+
+class GramField(FieldType):
+    """Positional character bigrams of a list of texts (see ``analysis.grams``). Whoosh
+    calls ``index`` for every document; it yields the (term, frequency, weight, positions)
+    postings directly, without a token stream. Weights are 1: ranking is ours."""
+
+    def __init__(self):
+        super().__init__(PositionsFormat(), analyzer=None, scorable=False, stored=False)
+
+    def index(self, value, **kwargs):
+        # In term order: Whoosh sorts a segment's postings before writing them, and
+        # runs that are already sorted make that sort cheaper. Most bigrams occur once in
+        # a document: their one position is looked up, not encoded.
+        grams = analysis.grams(value)
+        if not _ONE_POSITION:
+            _ONE_POSITION.extend(array("H", [p]).tobytes() for p in range(65536))
+        encode, one, term = self.format.encode, _ONE_POSITION, _TERM_BYTES.get
+        return [(term(g) or _term_bytes(g), len(ps), 1.0,
+                 one[ps[0]] if len(ps) == 1 and ps[0] < 65536 else encode(ps))
+                for g, ps in sorted(grams.items())]
+
+
+class WordsField(FieldType):
+    """A set of words (the title's jieba words), no positions."""
+
+    def __init__(self):
+        super().__init__(Existence(), analyzer=None, scorable=False, stored=False)
+
+    def index(self, value, **kwargs):
+        return [(word.encode("utf-8"), 1, 1.0, b"") for word in dict.fromkeys(value) if word]
 
 
 def schema():
-    from whoosh.fields import ID, STORED, Schema
+    from whoosh.fields import ID, NUMERIC, STORED, Schema
     return Schema(
-        archive_id=ID(stored=True, unique=True),
-        number=ID,                   # exact 文号; its characters are also in grams
+        archive_id=ID(stored=True, unique=True, sortable=True),   # the column: live ids
+        exact=WordsField(),              # the folded 文号 and archive id, whole: rank first
+        number=GramField(),              # the folded 文号: number: filter
         type=ID, type_name=ID, case_id=ID, retention=ID, origin=ID,
-        # "2021", "2021-03", "2021-03-05": filters and date order; the day column sorts
-        # small result sets, month and day postings large ones.
-        year=ID, month=ID, day=ID(sortable=True),
-        # Recall: archive id, 文号, title, units, persons and text as bigrams and trigrams.
-        grams=_set_field(GramAnalyzer()),
-        tri=_set_field(TriAnalyzer()),
-        title_grams=_set_field(GramAnalyzer()),
-        unit_grams=_set_field(GramAnalyzer()),
-        # Ranking: jieba words of title and text.
-        words=_set_field(WordAnalyzer()),
-        info=STORED,                 # display metadata (dict)
-        body=STORED,                 # zlib-compressed text, for snippets
+        year=ID, month=ID,               # "2021", "2021-03": filters, newest-first walks
+        date=NUMERIC(int, bits=32, signed=False, shift_step=8, sortable=True),   # 20210305
+        text=GramField(),                # archive id, 文号, title, units, persons, text
+        title=GramField(),
+        units=GramField(),
+        words=WordsField(),              # jieba words of the title: ranking
+        info=STORED,                     # what a hit shows (dict)
+        body=STORED,                     # zlib-compressed text, for snippets
     )
 
 
@@ -230,33 +189,32 @@ def _date(value) -> _dt.date | None:
     return _dt.date.fromisoformat(str(value)[:10])
 
 
-def doc_fields(doc: dict) -> dict:
+def fields(doc: dict) -> dict:
     """Whoosh fields for one archive document dict (the archive's contract)."""
     date = _date(doc.get("date"))
     units = [u for u in doc.get("units") or [] if u]
     persons = [p for p in doc.get("persons") or [] if p]
-    title, text, number = doc.get("title") or "", doc.get("text") or "", doc.get("number") or ""
-    # Newlines separate the parts; a gram never spans a separator.
-    searchable = "\n".join([doc["archive_id"], number, title, "\n".join(units),
-                            "\n".join(persons), text])
-    fields = dict(
-        archive_id=doc["archive_id"], type=doc.get("type") or "",
-        type_name=doc.get("type_name") or "", case_id=doc.get("case_id") or "",
-        retention=doc.get("retention") or "", origin=doc.get("origin") or "",
-        grams=searchable, tri=searchable, title_grams=title, unit_grams="\n".join(units),
-        words=title + "\n" + text,
+    title, text = doc.get("title") or "", doc.get("text") or ""
+    number = doc.get("number") or ""
+    out = dict(
+        archive_id=doc["archive_id"],
+        exact=[analysis.fold(number), analysis.fold(doc["archive_id"])], number=[number],
+        type=doc.get("type") or "", type_name=doc.get("type_name") or "",
+        case_id=doc.get("case_id") or "", retention=doc.get("retention") or "",
+        origin=doc.get("origin") or "",
+        text=[doc["archive_id"], number, title, *units, *persons, text],
+        title=[title], units=units,
+        words=list(analysis.title_words(title)),
         info=dict(archive_id=doc["archive_id"], number=number, title=title,
                   type=doc.get("type") or "", type_name=doc.get("type_name") or "",
                   date=date.isoformat() if date else "", units=units, persons=persons,
                   case_id=doc.get("case_id") or "", path=str(doc.get("path") or "")),
-        body=zlib.compress(text.encode("utf-8"), 6),
+        body=zlib.compress(text.encode("utf-8"), 1),
     )
-    if number:
-        fields["number"] = number
     if date:
-        iso = date.isoformat()
-        fields.update(year=iso[:4], month=iso[:7], day=iso)
-    return {k: v for k, v in fields.items() if v != ""}
+        out.update(year=f"{date.year:04d}", month=f"{date.year:04d}-{date.month:02d}",
+                   date=date.year * 10000 + date.month * 100 + date.day)
+    return {k: v for k, v in out.items() if v not in ("", [])}
 
 
 def body_text(stored: dict) -> str:
@@ -264,54 +222,111 @@ def body_text(stored: dict) -> str:
     return zlib.decompress(body).decode("utf-8") if body else ""
 
 
-# --- opening, locking, recreating --------------------------------------------------------
+# --- the pointer, the lock, opening --------------------------------------------------------------
 
-def write_lock(index_dir: Path, timeout: float = WRITE_TIMEOUT):
+def write_lock(index_dir, timeout: float = WRITE_TIMEOUT):
     """Exclusive, cross-process lock for every write; waits up to ``timeout`` seconds."""
     from docgen.fsio import lock
     return lock(Path(index_dir) / LOCK_NAME, timeout,
                 f"检索索引正被其他进程写入（{index_dir}），等待 {timeout:.0f} 秒仍未结束，请稍后再试。")
 
 
-def _read_version(index_dir: Path) -> int | None:
+def _pointer(index_dir: Path) -> dict | None:
     try:
-        return json.loads((index_dir / VERSION_NAME).read_text("utf-8")).get("schema")
-    except (OSError, ValueError, AttributeError):
+        data = json.loads((index_dir / POINTER).read_text("utf-8"))
+    except (OSError, ValueError):
         return None
+    return data if isinstance(data, dict) and isinstance(data.get("name"), str) else None
 
 
-def _write_version(index_dir: Path) -> None:
-    tmp = index_dir / (VERSION_NAME + ".tmp")
-    tmp.write_text(json.dumps({"schema": SCHEMA_VERSION}), "utf-8")
-    os.replace(tmp, index_dir / VERSION_NAME)
+def _set_pointer(index_dir: Path, name: str) -> None:
+    tmp = index_dir / (POINTER + ".tmp")
+    tmp.write_text(json.dumps({"schema": SCHEMA_VERSION, "name": name}), "utf-8")
+    os.replace(tmp, index_dir / POINTER)
 
 
+MISSING = "检索索引不存在"
+OUTDATED = "检索索引版本过旧"
 DAMAGED = "检索索引已损坏"
 
 
-def _try_open(index_dir: Path):
-    """(reader, None) on a sound, current index, else (None, why in Chinese)."""
+def _open(index_dir: Path, pointer: dict | None = None):
+    """(whoosh Index, None) for the live index, else (None, why in Chinese)."""
     from whoosh import index as wix
-    if not index_dir.is_dir() or not any(index_dir.glob(f"_{INDEX_NAME}_*.toc")):
-        return None, "检索索引不存在"
-    version = _read_version(index_dir)
-    if version is None:
-        return None, "检索索引不完整（上次建立未完成）"
-    if version != SCHEMA_VERSION:
-        return None, "检索索引版本过旧"
-    reader = None
+    pointer = pointer or _pointer(index_dir)
+    if pointer is None:
+        return None, MISSING if not (index_dir / POINTER).exists() else DAMAGED
+    if pointer.get("schema") != SCHEMA_VERSION:
+        return None, OUTDATED
     try:
-        reader = wix.open_dir(str(index_dir), INDEX_NAME, schema=schema()).reader()
-        reader.doc_count()                 # opening the reader opened every segment's files
-        list(reader.field_terms("type"))
-        return reader, None
-    except Exception:  # any failure to read means corrupt: the index is derived data
-        if reader is not None:
-            try:
-                reader.close()
-            except Exception:
-                pass
+        return wix.open_dir(str(index_dir), indexname=pointer["name"], schema=schema()), None
+    except Exception:  # any failure to open: the index is derived data
         return None, DAMAGED
+
+
+# Open searchers, per thread and index folder: opening one reads every segment's term
+# table, much of a short query's time. One is reopened after any commit (its generation
+# is no longer the latest) or rebuild (the pointer names another index). Not with
+# Whoosh's ``refresh``: in 2.7.5 it carries the old segments' readers, deletions and all,
+# into the new reader.
+_cached = threading.local()
+_every_cache: list[dict] = []        # each thread's, to close them all at exit
+
+
+@atexit.register
+def _close_all() -> None:
+    for cache in _every_cache:
+        for _, searcher in cache.values():
+            _close(searcher)
+        cache.clear()
+
+
+def _thread_cache() -> dict:
+    cache = getattr(_cached, "searchers", None)
+    if cache is None:
+        cache = _cached.searchers = {}
+        _every_cache.append(cache)
+    return cache
+
+
+def _searcher(index_dir: Path):
+    """(searcher, None) on the live index, else (None, why in Chinese)."""
+    cache = _thread_cache()
+    key = str(index_dir.resolve())
+    pointer = _pointer(index_dir)
+    name = (pointer or {}).get("name")
+    entry = cache.pop(key, None)
+    if entry is not None:
+        try:
+            if entry[0] == name and pointer.get("schema") == SCHEMA_VERSION and entry[1].up_to_date():
+                cache[key] = entry
+                return entry[1], None
+        except Exception:
+            pass
+        _close(entry[1])
+    ix, problem = _open(index_dir, pointer)
+    if ix is None:
+        return None, problem
+    try:
+        searcher = ix.searcher()
+    except Exception:
+        return None, DAMAGED
+    cache[key] = (name, searcher)
+    return searcher, None
+
+
+def _close(searcher) -> None:
+    try:
+        searcher.close()
+    except Exception:
+        pass
+
+
+def forget(index_dir) -> None:
+    """Close this thread's open searcher on an index folder (tests, and before deleting it)."""
+    entry = _thread_cache().pop(str(Path(index_dir).resolve()), None)
+    if entry is not None:
+        _close(entry[1])
 
 
 def _is_damage(exc: BaseException) -> bool:
@@ -319,20 +334,41 @@ def _is_damage(exc: BaseException) -> bool:
     Exception for some) rather than from a programming error, which must surface."""
     return isinstance(exc, Exception) and not isinstance(
         exc, (DocgenError, AttributeError, NameError, ImportError, NotImplementedError,
-              AssertionError, RecursionError))
+              AssertionError, RecursionError, TypeError))
 
 
-def read_index(index_dir, fn: Callable, *, source: Source | None = None,
-               notify: Notify | None = None):
-    """``fn(reader)`` on a sound index; a missing, out-of-date or corrupt index is recreated
-    first (refilled from ``source``, which returns every archive document; without it the
-    new index starts empty and the message says to run ``docgen index rebuild``).
+_FAILED = object()
 
-    A reader can fail merely because a concurrent commit removed files it was about to
+
+def _attempt(index_dir: Path, fn: Callable):
+    """``(fn(searcher), None)`` on the index as it is, else ``(_FAILED, why in Chinese)``."""
+    searcher, problem = _searcher(index_dir)
+    if searcher is None:
+        return _FAILED, problem
+    try:
+        return fn(searcher), None
+    except Exception as exc:
+        forget(index_dir)
+        if not _is_damage(exc):
+            raise
+        return _FAILED, DAMAGED
+
+
+def read_index(index_dir, fn: Callable, *, source=None, notify: Notify | None = None):
+    """``fn(searcher)`` on a sound index; a missing, out-of-date or damaged index is
+    recreated first (refilled from ``source``; without one the new index starts empty and
+    the message says to run ``docgen index rebuild``). With a ``source`` that lists the
+    archive's ids, items the index lacks (an issue killed before indexing) are indexed, and
+    items no longer in the archive are dropped, before ``fn`` runs.
+
+    A reader can fail merely because a concurrent rebuild removed files it was about to
     open, so failures are retried, and the index is only recreated once it also fails
     under the write lock, when nobody else can be changing it.
     """
     index_dir = Path(index_dir)
+    source, notify = Source.of(source), notify or _warn
+    if source is not None and source.ids is not None:
+        catch_up(index_dir, source, notify=notify)
     for attempt in range(3):
         result, problem = _attempt(index_dir, fn)
         if result is not _FAILED:
@@ -344,182 +380,134 @@ def read_index(index_dir, fn: Callable, *, source: Source | None = None,
         result, problem = _attempt(index_dir, fn)
         if result is not _FAILED:
             return result
-        _recreate(index_dir, problem, source, notify or _warn)
+        _recreate(index_dir, problem, source, notify)
         result, problem = _attempt(index_dir, fn)
         if result is _FAILED:
             raise DocgenError(f"{problem}，重建后仍无法读取，请检查磁盘或删除 {index_dir} 后重试。")
         return result
 
 
-_FAILED = object()
-
-
-def _attempt(index_dir: Path, fn: Callable):
-    """``(fn(reader), None)`` on the index as it is, else ``(_FAILED, why in Chinese)``."""
-    reader, problem = _try_open(index_dir)
-    if reader is None:
-        return _FAILED, problem
-    try:
-        with reader:
-            return fn(reader), None
-    except Exception as exc:
-        if not _is_damage(exc):
-            raise
-        return _FAILED, DAMAGED
-
-
-def open_index(index_dir, *, source: Source | None = None, notify: Notify | None = None):
-    """The whoosh Index, checked (and recreated if needed) as in ``read_index``."""
-    from whoosh import index as wix
-    read_index(index_dir, lambda r: None, source=source, notify=notify)
-    return wix.open_dir(str(index_dir), INDEX_NAME, schema=schema())
-
-
-def _clear(index_dir: Path) -> None:
-    """Delete everything in the index folder except the lock we are holding."""
-    for p in index_dir.iterdir():
-        if p.name == LOCK_NAME:
-            continue
-        if p.is_dir() and not p.is_symlink():
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            try:
-                p.unlink()
-            except FileNotFoundError:
-                pass
-
-
-def _recreate(index_dir: Path, problem: str, source, notify) -> None:
+def _recreate(index_dir: Path, problem: str, source: Source | None, notify: Notify) -> None:
+    """Replace a missing, outdated or damaged index. Caller holds the write lock."""
     if source is None:
         notify(f"{problem}，已新建空索引；请运行 docgen index rebuild 从档案重建。")
-        _fill(index_dir, [], fresh=True)
+        _build(index_dir, [])
     else:
         notify(f"{problem}，正在从档案重建……")
         t0 = time.monotonic()
-        n = _fill(index_dir, source(), fresh=True)
+        n = _build(index_dir, source.documents())
         notify(f"检索索引已重建：{n} 份文件，用时 {time.monotonic() - t0:.1f} 秒。")
 
 
-class _BatchedPool(PostingPool):
-    """Whoosh's posting pool, spilling runs in pickled batches instead of one pickle per
-    posting: past ``limitmb`` every posting goes to disk and back, and per-item pickling
-    was a quarter of the indexing time."""
+# --- building --------------------------------------------------------------------------------
 
-    batch = 1000     # items per pickle; bounds merge memory to runs × batch items
-
-    def add(self, item):
-        # Same bookkeeping as PostingPool.add, minus its per-item type assertions.
-        self.fieldnames.add(item[0])
-        self.currentsize += 150 + len(item[1]) * 2 + len(item[4] or b"")
-        if self.currentsize > self.limit:
-            self.save()
-        self.current.append(item)
-
-    def _write_run(self, f, items):
-        it = iter(items)
-        while chunk := list(islice(it, self.batch)):
-            pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
-        f.close()
-
-    def _read_run(self, path):
-        f = self._open_run(path)
-        try:
-            while True:
-                yield from pickle.load(f)
-        except EOFError:
-            return
-        finally:
-            f.close()
-            self._remove_run(path)
+def _remove_other_indexes(index_dir: Path, keep: str) -> None:
+    """Delete the files of every index but ``keep`` (a replaced one, or a build that was
+    killed). Whoosh names an index's files ``_<name>_*`` (TOC) and ``<name>_*`` (segments)."""
+    for p in index_dir.iterdir():
+        name = p.name.lstrip("_")
+        if name.startswith(NAME_PREFIX) and not name.startswith(keep + "_"):
+            try:
+                p.unlink()
+            except (FileNotFoundError, IsADirectoryError):
+                pass
 
 
-def _fill(index_dir: Path, docs: Iterable[dict], *, fresh: bool, procs: int = 1,
-          limitmb: int = 128, progress: Notify | None = None) -> int:
-    """Write all ``docs`` as the whole index content. Caller holds the write lock.
+def _chunks(docs: Iterable[dict], limit: int) -> Iterator[list[dict]]:
+    chunk, size = [], 0
+    for doc in docs:
+        chunk.append(doc)
+        size += len(doc.get("text") or "") + len(doc.get("title") or "") + 64
+        if size >= limit:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
-    fresh: wipe the folder and create a new index (broken or absent index). Otherwise the
-    existing index stays searchable until the single commit replaces all its segments.
-    """
+
+def _build(index_dir: Path, docs: Iterable[dict], *, procs: int = 1,
+           progress: Notify | None = None) -> int:
+    """Write ``docs`` as a new index beside the live one, then make it the live one.
+    Caller holds the write lock. Until the switch, searches see the old index."""
     from whoosh import index as wix
-    from whoosh.writing import CLEAR
-    if fresh:
-        _clear(index_dir)
-        ix = wix.create_in(str(index_dir), schema(), INDEX_NAME)
-    else:
-        ix = wix.open_dir(str(index_dir), INDEX_NAME, schema=schema())
-    # The posting pool spills to disk past limitmb, which bounds memory for any archive size.
-    # compound=False: Whoosh reads a compound segment by copying each sub-file into memory
-    # on every open (the whole postings file per search); separate files are read in place.
-    pool = _BatchedPool
-    if procs > 1:
-        # MpWriter's sub-writers build their pool from this module global; they are forked
-        # while we add documents, so they inherit the faster pool (spawned ones use stock).
-        import whoosh.writing
-        stock, whoosh.writing.PostingPool = whoosh.writing.PostingPool, pool
-    try:
-        w = ix.writer(procs=procs, limitmb=limitmb, timeout=WRITE_TIMEOUT, delay=0.05,
-                      compound=False, codec=Codec(), **({"multisegment": True} if procs > 1 else {}))
-        if procs == 1:   # SegmentWriter ignores its poolclass argument; swap the empty pool
-            w.pool = pool(w._tempstorage, w.newsegment, limitmb=limitmb)
-        n = _add_all(w, docs, progress)
-    finally:
-        if procs > 1:
-            whoosh.writing.PostingPool = stock
-    w.commit(mergetype=CLEAR)
-    _write_version(index_dir)
-    return n
-
-
-def _add_all(w, docs: Iterable[dict], progress: Notify | None = None) -> int:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = NAME_PREFIX + secrets.token_hex(4)
+    ix = wix.create_in(str(index_dir), schema(), indexname=name)
     n = 0
     try:
-        for doc in docs:
-            w.add_document(**doc_fields(doc))
-            n += 1
-            if progress and n % PROGRESS_EVERY == 0:
-                progress(f"已读入 {n} 份文件……")
+        for chunk in _chunks(docs, CHUNK_CHARS * procs):
+            if procs > 1:   # each process writes a segment of its share of the chunk
+                w = ix.writer(procs=procs, multisegment=True, batchsize=max(1, len(chunk) // (procs * 4)),
+                              codec=codec(), **WRITER_ARGS)
+            else:
+                w = ix.writer(codec=codec(), **WRITER_ARGS)
+            try:
+                for doc in chunk:
+                    w.add_document(**fields(doc))
+            except BaseException:
+                w.cancel()
+                raise
+            w.commit(merge=False)
+            before, n = n, n + len(chunk)
+            if progress and n // PROGRESS_EVERY > before // PROGRESS_EVERY:
+                progress(f"已读入 {n // PROGRESS_EVERY * PROGRESS_EVERY} 份文件……")
     except BaseException:
-        w.cancel()
+        _remove_other_indexes(index_dir, keep=(_pointer(index_dir) or {}).get("name", ""))
         raise
+    _set_pointer(index_dir, name)
+    _remove_other_indexes(index_dir, keep=name)
     return n
 
 
-# --- public write API (what the archive calls) -------------------------------------------
-
 def rebuild(index_dir, docs: Iterable[dict], *, notify: Notify | None = None,
-            procs: int = 1, limitmb: int = 128) -> int:
+            procs: int = 1) -> int:
     """Replace the whole index with ``docs`` (every archive document); returns the count.
 
-    While it runs, searches still see the previous index (if it was sound). ``notify``
-    receives progress messages; ``procs`` > 1 indexes in that many processes (each holds
-    up to ``limitmb`` of postings, about twice that in resident memory).
+    While it runs, searches still see the previous index. ``notify`` receives progress
+    messages; ``procs`` > 1 indexes in that many processes.
     """
     index_dir = Path(index_dir)
     with write_lock(index_dir):
-        reader, problem = _try_open(index_dir)
-        if reader is not None:
-            reader.close()
-        return _fill(index_dir, docs, fresh=problem is not None, procs=procs, limitmb=limitmb,
-                     progress=notify)
+        return _build(index_dir, docs, procs=procs, progress=notify)
+
+
+# --- incremental writes ---------------------------------------------------------------------
+
+def _merge_small(writer, segments):
+    """Merge policy for incremental commits: each issue adds a tiny segment; merge those
+    once there are several, and never touch the big segments a rebuild wrote (merging them
+    rewrites every posting)."""
+    from whoosh.reading import SegmentReader
+    small = [s for s in segments if s.doc_count_all() < SMALL_SEGMENT]
+    if len(small) < 8:
+        return segments
+    for seg in small:
+        writer.add_reader(SegmentReader(writer.storage, writer.schema, seg))
+    return [s for s in segments if s not in small]
 
 
 @contextmanager
-def writer(index_dir, *, source: Source | None = None, notify: Notify | None = None,
+def writer(index_dir, *, source=None, notify: Notify | None = None,
            timeout: float = WRITE_TIMEOUT):
     """Locked writer: ``with writer(d) as w: w.update(doc); w.delete(archive_id)``.
-
-    Commits on normal exit, discards everything on an exception.
-    """
+    Commits on normal exit, discards everything on an exception."""
     index_dir = Path(index_dir)
-    ix = open_index(index_dir, source=source, notify=notify)
     with write_lock(index_dir, timeout):
-        w = _Writer(ix.writer(timeout=timeout, delay=0.05, compound=False, codec=Codec()))
+        ix, problem = _open(index_dir)
+        if ix is not None:              # what a killed rebuild left behind
+            _remove_other_indexes(index_dir, keep=ix.indexname)
+        if ix is None:
+            _recreate(index_dir, problem, Source.of(source), notify or _warn)
+            ix, problem = _open(index_dir)
+            if ix is None:
+                raise DocgenError(f"{problem}，请删除 {index_dir} 后运行 docgen index rebuild。")
+        w = _Writer(ix.writer(timeout=timeout, delay=0.05, codec=codec(), **WRITER_ARGS))
         try:
             yield w
         except BaseException:
             w.w.cancel()
             raise
-        w.w.commit()   # merges small segments, so it reads (possibly damaged) old ones
+        w.w.commit(mergetype=_merge_small)
 
 
 class _Writer:
@@ -528,33 +516,35 @@ class _Writer:
 
     def update(self, doc: dict) -> None:
         """Add a document, replacing any with the same archive_id."""
-        self.w.update_document(**doc_fields(doc))
-
-    add = update   # the archive is append-only, but re-indexing must not duplicate
+        self.w.update_document(**fields(doc))
 
     def delete(self, archive_id: str) -> None:
         self.w.delete_by_term("archive_id", archive_id)
 
 
-def add_documents(index_dir, docs: Iterable[dict], *, source: Source | None = None,
-                    notify: Notify | None = None) -> int:
+def add_documents(index_dir, docs: Iterable[dict], *, source=None,
+                  notify: Notify | None = None) -> int:
     """Add or replace documents (on issue or import). Returns how many were written.
 
-    Pass ``source`` (every archive document, the new ones included): if the index turns out
-    to be damaged while writing, it is then rebuilt from the archive instead of failing.
+    Pass ``source`` (the archive): if the index turns out to be missing or damaged, it is
+    then rebuilt from the archive instead of failing; and with a source that lists ids,
+    other items the index lacks are added too.
     """
+    index_dir, source, notify = Path(index_dir), Source.of(source), notify or _warn
     docs = list(docs)
     try:
         with writer(index_dir, source=source, notify=notify) as w:
             for doc in docs:
                 w.update(doc)
     except Exception as exc:
-        if not _is_damage(exc) or isinstance(exc, DocgenError):
+        if not _is_damage(exc):
             raise
         if source is None:
             raise DocgenError(f"写入检索索引失败（{exc}），请运行 docgen index rebuild 重建。") from None
-        with write_lock(Path(index_dir)):
-            _recreate(Path(index_dir), DAMAGED, source, notify or _warn)
+        with write_lock(index_dir):
+            _recreate(index_dir, DAMAGED, source, notify)
+    if source is not None and source.ids is not None:
+        catch_up(index_dir, source, notify=notify)
     return len(docs)
 
 
@@ -565,4 +555,85 @@ def delete_documents(index_dir, archive_ids: Iterable[str], *, notify: Notify | 
 
 
 def doc_count(index_dir) -> int:
-    return read_index(index_dir, lambda r: r.doc_count())
+    return read_index(index_dir, lambda s: s.doc_count())
+
+
+def indexed_ids(searcher) -> set[str]:
+    """Archive ids of the documents in the index (not of deleted ones, which the lexicon
+    still lists until their segment is merged)."""
+    reader = searcher.reader()
+    column = reader.column_reader("archive_id")
+    return {v.decode("utf-8") if isinstance(v, bytes) else v for v in map(column.__getitem__, reader.all_doc_ids())}
+
+
+# --- catching up with the archive ----------------------------------------------------------------
+
+def catch_up(index_dir, source: Source, *, notify: Notify | None = None) -> tuple[int, int]:
+    """Index the archive items the index lacks and drop the ones the archive no longer has
+    (an issue killed between filing and indexing; an item folder removed by hand).
+    Returns (added, dropped).
+
+    Cheap when nothing changed: the archive folder's modification time (every item added
+    or removed changes it) against the one recorded at the last comparison; then the
+    number of items against the number of indexed documents; only when those differ,
+    the ids."""
+    index_dir, notify = Path(index_dir), notify or _warn
+    searcher, _ = _searcher(index_dir)
+    if searcher is None:
+        return 0, 0                     # read_index recreates it from the archive
+    stamp = source.stamp() if source.stamp else None
+    try:
+        seen = [stamp, _pointer(index_dir)["name"], searcher.doc_count()]
+        if stamp is not None and _read_seen(index_dir) == seen:
+            return 0, 0
+        archive = source.ids()
+        have = indexed_ids(searcher) if searcher.doc_count() != len(archive) else None
+    except Exception as exc:
+        forget(index_dir)
+        if not _is_damage(exc):
+            raise
+        return 0, 0
+    added = dropped = 0
+    if have is not None:
+        added, dropped = _sync(index_dir, source, archive, have, notify)
+    if stamp is not None and not added and not dropped:
+        _write_seen(index_dir, seen)
+    return added, dropped
+
+
+def _read_seen(index_dir: Path):
+    try:
+        return json.loads((index_dir / SEEN).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_seen(index_dir: Path, seen: list) -> None:
+    tmp = index_dir / f"{SEEN}.{os.getpid()}.tmp"
+    try:
+        tmp.write_text(json.dumps(seen), "utf-8")
+        os.replace(tmp, index_dir / SEEN)
+    except OSError:
+        tmp.unlink(missing_ok=True)     # a read-only index folder: compare again next time
+
+
+def _sync(index_dir: Path, source: Source, archive: set[str], have: set[str], notify: Notify):
+    # An empty listing with a full index is more likely a wrong folder than an emptied
+    # archive: nothing is dropped then.
+    missing, gone = archive - have, (have - archive) if archive else set()
+    docs = list(source.fetch(sorted(missing))) if missing and source.fetch else []
+    if not docs and not gone:
+        return 0, 0
+    with writer(index_dir, notify=notify) as w:
+        for doc in docs:
+            w.update(doc)
+        for aid in gone:
+            w.delete(aid)
+    if docs:
+        notify(f"检索索引缺少 {len(docs)} 件档案（上次签发或导入可能中断），已补编：" +
+               "、".join(d["archive_id"] for d in docs[:5]) + (" 等" if len(docs) > 5 else ""))
+    if gone:
+        notify(f"档案中已没有 {len(gone)} 件索引中的文件，已从检索索引移除：" +
+               "、".join(sorted(gone)[:5]) + (" 等" if len(gone) > 5 else "") +
+               "（请运行 docgen archive verify 检查档案）")
+    return len(docs), len(gone)

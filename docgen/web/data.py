@@ -123,13 +123,6 @@ def index_dir(ws) -> Path:
     return ws.archive / ".index"
 
 
-def _source(ws):
-    def documents():
-        from docgen.archive import iter_documents
-        return iter_documents(ws.root)
-    return documents
-
-
 # Highlight marks that cannot occur in a document's text; the template escapes the snippet
 # and turns them into <mark>.
 MARKS = ("\x02", "\x03")
@@ -139,11 +132,13 @@ def search(ws, query: str = "", *, type=None, year=None, unit=None, date_from=No
            sort=None, limit: int = 20, marks=("【", "】"), facets: tuple[str, ...] = ()) -> dict:
     """`docgen search --json`: {"total", "hits": [...]} (hits also carry type_name), plus
     "facets" {field: {value: hits}} when asked; DocgenError for a bad query."""
-    from search.query import search as run
+    from search.backend import search as run
+    from search.source import archive_source
 
     res = run(index_dir(ws), query, type=type or None, year=year or None, unit=unit or None,
               date_from=date_from or None, date_to=date_to or None, limit=limit, sort=sort or None,
-              marks=marks, source=_source(ws), notify=lambda message: None, facets=facets)
+              marks=marks, types=types(ws), source=archive_source(ws.root), notify=lambda message: None,
+              facets=facets)
     out = res.as_dict()
     for hit, full in zip(out["hits"], res.hits):
         hit["type_name"] = full.type_name
