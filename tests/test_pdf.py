@@ -248,6 +248,11 @@ def test_stale_work_folders_and_orphaned_converters_are_cleared(tmp_path, monkey
     (stale / "out").mkdir(parents=True)
     orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", pdf._profile(stale)],
                               start_new_session=True)
+    # until it has exec'd, the child's command line is still this process's
+    deadline = time.monotonic() + 30
+    while stale.name.encode() not in Path(f"/proc/{orphan.pid}/cmdline").read_bytes():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     running = folder / f"office-{os.getpid()}-xyz"
     running.mkdir()
     other = folder / "fonts-unrelated.conf"
