@@ -79,11 +79,13 @@ def seconds(fn, repeat: int = 1) -> float:
 
 
 def render_pdf_command(out: Path) -> float:
-    """`docgen render 2021-yt-001 summons --pdf` as a clerk types it, in a new process."""
+    """`docgen render 2021-yt-001 summons --pdf` as a clerk types it, in a new process (into a
+    new folder each time: render refuses to overwrite)."""
     docgen = Path(sys.executable).with_name("docgen")
+    out.mkdir(exist_ok=True)
     start = time.perf_counter()
     subprocess.run([str(docgen), "--root", str(REPO), "render", "2021-yt-001", "summons", "--pdf",
-                    "--out", str(out)], check=True, capture_output=True)
+                    "--out", tempfile.mkdtemp(dir=out)], check=True, capture_output=True)
     return time.perf_counter() - start
 
 
@@ -93,6 +95,11 @@ def main() -> None:
     n = ap.parse_args().n
     with tempfile.TemporaryDirectory(prefix="docgen-bench-") as tmp:
         tmp = Path(tmp)
+        # A runtime folder of its own (docgen.runtime follows TMPDIR), here and in the commands
+        # run: otherwise a LibreOffice another docgen process registered (a server, a test run)
+        # would be found and "cold" would be warm.
+        os.environ["TMPDIR"] = str(tmp)
+        tempfile.tempdir = None
         docs = []
         for i in range(n):
             docs.append(tmp / f"doc{i:03d}.docx")

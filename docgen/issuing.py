@@ -281,7 +281,7 @@ def _pdf_with_stamp(rendered, renderer, out: Path, office: dict, year: int, item
         progress.step("正在加盖归档章……")
         pages = len(PdfReader(plain).pages)
         stamp.apply(plain, [[office["fonds"], str(year), f"{item_no:04d}"],
-                            [office["org_code"], retention, str(pages)]], out)
+                            [office["org_code"], retention, str(pages)]], out, renderer.workspace.fonts)
     return pages
 
 

@@ -110,6 +110,12 @@ def convert(docx_paths: list[Path], out_dir: Path | None = None, *,
             except OfficeError:  # it died under us: this call goes the one-shot way
                 forget(office)
                 office = None
+            else:
+                # A document the warm LibreOffice could not convert gets one more try on its own
+                # LibreOffice before it counts as failed: the warm one may be another process's,
+                # going away with it (a `docgen serve` stopped mid-conversion).
+                if any(_check(outdir / f"{i:04d}.pdf") for i in range(len(inputs))):
+                    office = None
         if office is None:
             progress.step(f"正在用 LibreOffice 转换 {len(inputs)} 份 PDF……")
             cmd = [soffice, _profile(work),

@@ -53,8 +53,9 @@ def stamp_docx(cells: list[list[str]]) -> bytes:
     return buffer.getvalue()
 
 
-def apply(pdf: Path, cells: list[list[str]], out: Path) -> None:
-    """Write `out`: `pdf` with the stamp over its first page. PDF/A metadata is kept."""
+def apply(pdf: Path, cells: list[list[str]], out: Path, fonts: Path | None = None) -> None:
+    """Write `out`: `pdf` with the stamp over its first page. PDF/A metadata is kept. `fonts`:
+    the workspace's fonts folder, so the stamp's 仿宋 is the document's."""
     from pypdf import PdfReader, PdfWriter
 
     from docgen.pdf import convert
@@ -62,7 +63,7 @@ def apply(pdf: Path, cells: list[list[str]], out: Path) -> None:
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".stamp-") as tmp:
         source = Path(tmp) / "stamp.docx"
         source.write_bytes(stamp_docx(cells))
-        (stamp_pdf,) = convert([source])
+        (stamp_pdf,) = convert([source], fonts=fonts)
         stamp_page = PdfReader(stamp_pdf).pages[0]
         writer = PdfWriter(clone_from=PdfReader(pdf))
         writer.pages[0].merge_page(stamp_page)

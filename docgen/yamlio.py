@@ -136,7 +136,7 @@ class _Builder:
                 return result, size
             value, n = self.node(event, events, f"{path}[{len(result) + 1}]", depth + 1)
             result.append(value)
-            result.lines.append(event.start_mark.line + 1)
+            result.lines.append(_item_line(event))
             size += n
         raise self.fail("YAML 格式错误：列表没有结束", start, path)
 
@@ -164,6 +164,15 @@ class _Builder:
             result.lines[key] = event.start_mark.line + 1
             size += n + 1
         raise self.fail("YAML 格式错误：映射没有结束", start, path)
+
+
+def _item_line(event) -> int:
+    """The 1-based line a list item's text is on: for `- |` and `- >` the line after the
+    indicator, where the clerk typed it."""
+    from ruamel.yaml import events as ev
+
+    block = isinstance(event, ev.ScalarEvent) and event.style in ("|", ">")
+    return event.start_mark.line + 1 + block
 
 
 # ---------------------------------------------------------------- syntax errors in Chinese

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,17 @@ from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_runtime(tmp_path_factory):
+    """A runtime folder (docgen.runtime follows TMPDIR) for this test run and the commands it
+    starts: a warm LibreOffice another docgen process on the machine registered (a server,
+    another checkout's tests) is not borrowed, so tests see the offices they start."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TMPDIR", str(tmp_path_factory.mktemp("runtime")))
+        mp.setattr(tempfile, "tempdir", None)
+        yield
 
 
 @pytest.fixture

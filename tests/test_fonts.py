@@ -238,3 +238,19 @@ def test_a_stale_alias_file_changes_nothing(tmp_path, stale_system, own):
     assert _fc_match(config, "仿宋_GB2312") == "仿宋_GB2312:Regular"
     assert [r.family for r in fonts.resolve(["仿宋", "楷体"], root / "fonts", system=stale_system)] == [
         "仿宋_GB2312", "FandolKai"]
+
+
+def test_the_filing_stamp_is_set_in_the_workspace_fonts(own, tmp_path):
+    from pypdf import PdfWriter
+
+    from docgen import stamp
+
+    root, _docx, _pdf = own
+    blank = tmp_path / "blank.pdf"  # a page of its own, so only the stamp's text is on it
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.write(blank)
+    cell = BODY[:2]  # characters the office's font holds
+    stamped = tmp_path / "stamped.pdf"
+    stamp.apply(blank, [[cell, "2021", "0001"], ["AWB", "D30", "1"]], stamped, fonts=root / "fonts")
+    assert face_of(faces(stamped), cell) == {"DocgenOfficeFangSong"}

@@ -248,6 +248,11 @@ def test_stale_work_folders_and_orphaned_converters_are_cleared(tmp_path, monkey
     (stale / "out").mkdir(parents=True)
     orphan = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", pdf._profile(stale)],
                               start_new_session=True)
+    # until it has exec'd, the child's command line is still this process's
+    deadline = time.monotonic() + 30
+    while stale.name.encode() not in Path(f"/proc/{orphan.pid}/cmdline").read_bytes():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
     running = folder / f"office-{os.getpid()}-xyz"
     running.mkdir()
     other = folder / "fonts-unrelated.conf"
@@ -327,3 +332,16 @@ def test_missing_input_and_clashing_names(tmp_path):
     with pytest.raises(DocgenError, match="同一个 PDF"):
         pdf.convert(docs, tmp_path / "out")
     assert pdf.convert([]) == []
+
+
+@needs_soffice
+def test_a_document_the_warm_office_fails_is_tried_once_more_on_its_own(tmp_path, monkeypatch):
+    """A borrowed warm LibreOffice going away mid-conversion answers with an error, not a PDF:
+    the document is converted by a LibreOffice of its own instead of failing the command."""
+    class Leaving:
+        def convert(self, src, dst, deadline):
+            return "DisposedException: the office is closing"
+
+    monkeypatch.setattr(pdf, "shared", lambda env, soffice: Leaving())
+    [out] = pdf.convert([make_docx(tmp_path / "通知.docx")])
+    assert PdfReader(out).metadata.title == META["title"]
