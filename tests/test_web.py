@@ -375,6 +375,76 @@ def test_login_with_a_wrong_password_fails_and_is_audited(fresh):
     assert "登录失败" in audit and CLERK in audit
 
 
+def _attempt(c: TestClient, name: str, password: str):
+    return c.post("/login", data={"name": name, "password": password, "csrf": csrf(c, "/login"), "next": "/"})
+
+
+def _clocked(s, clock: list[float]) -> TestClient:
+    c = client(s)
+    c.app.state.throttle.clock = lambda: clock[0]
+    return c
+
+
+def test_failed_logins_are_throttled_per_name_alike_for_unknown_names(fresh):
+    clock = [dt.datetime(2021, 12, 1, 9, 0).timestamp()]
+    c = _clocked(fresh, clock)
+    for n in range(5):
+        r = _attempt(c, CLERK, f"wrong-{n}")
+        assert r.status_code == 400 and "用户名或密码不对" in r.text
+    r = _attempt(c, CLERK, PASSWORD)  # the 6th, with the right password
+    assert r.status_code == 429 and "location" not in r.headers
+    assert "登录失败次数过多" in text_of(r.text) and "请于 09:15（约 15 分钟后）再试" in text_of(r.text)
+    assert r.headers["retry-after"] == "900"
+    assert c.get("/cases/2021-yt-001/new/summons").status_code == 303  # still not logged in
+    # Another worker process of the same workspace knows it too.
+    assert _attempt(_clocked(fresh, clock), CLERK, PASSWORD).status_code == 429
+    # Another account from the same address is unaffected.
+    assert _attempt(_clocked(fresh, clock), INSPECTOR, PASSWORD).status_code == 303
+    # A name without an account is answered exactly alike, attempt by attempt.
+    answers = [_attempt(c, "nobody", f"wrong-{n}") for n in range(6)]
+    assert [a.status_code for a in answers] == [400] * 5 + [429]
+    assert text_of(answers[5].text) == text_of(r.text) and text_of(answers[0].text) == text_of(
+        _attempt(c, INSPECTOR, "wrong").text)
+    audit = text_of(c.get("/audit").text)
+    assert f"{CLERK} 登录受限" in audit and "nobody 登录受限" in audit and "来自 testclient" in audit
+    # When the delay is over the right password works again ...
+    clock[0] += 15 * 60 + 1
+    assert _attempt(c, CLERK, PASSWORD).status_code == 303
+
+
+def test_lockouts_grow_and_a_successful_login_resets_the_count(fresh):
+    clock = [dt.datetime(2021, 12, 1, 9, 0).timestamp()]
+    c = _clocked(fresh, clock)
+    for _ in range(4):
+        assert _attempt(c, CLERK, "wrong").status_code == 400
+    assert _attempt(c, CLERK, PASSWORD).status_code == 303  # resets the name's count
+    for _ in range(4):
+        assert _attempt(c, CLERK, "wrong").status_code == 400
+    assert _attempt(c, CLERK, PASSWORD).status_code == 303
+    # Locked twice in a row: the second delay is twice the first.
+    for lockout, minutes in enumerate((15, 30)):
+        for _ in range(5):
+            assert _attempt(c, INSPECTOR, "wrong").status_code == 400
+        r = _attempt(c, INSPECTOR, PASSWORD)
+        assert r.status_code == 429 and f"约 {minutes} 分钟后" in text_of(r.text)
+        clock[0] += minutes * 60 - 60
+        assert _attempt(c, INSPECTOR, PASSWORD).status_code == 429
+        clock[0] += 61
+        if lockout == 1:
+            assert _attempt(c, INSPECTOR, PASSWORD).status_code == 303
+
+
+def test_one_address_trying_many_names_is_throttled(fresh):
+    clock = [dt.datetime(2021, 12, 1, 9, 0).timestamp()]
+    c = _clocked(fresh, clock)
+    for n in range(20):
+        assert _attempt(c, f"guess{n}", "wrong-password").status_code == 400
+    r = _attempt(c, INSPECTOR, PASSWORD)
+    assert r.status_code == 429 and "此用户名或本机地址暂停登录" in text_of(r.text)
+    clock[0] += 15 * 60 + 1
+    assert _attempt(c, INSPECTOR, PASSWORD).status_code == 303
+
+
 def test_beyond_loopback_without_accounts_is_read_only_and_with_accounts_needs_login(fresh, tmp_path):
     from docgen.web.app import Config, create_app
 
