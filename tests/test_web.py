@@ -445,6 +445,22 @@ def test_one_address_trying_many_names_is_throttled(fresh):
     assert _attempt(c, INSPECTOR, PASSWORD).status_code == 303
 
 
+def test_attempts_still_being_checked_count_and_right_passwords_do_not(tmp_path):
+    from docgen.web.throttle import Attempt, Refusal, Throttle
+
+    throttle = Throttle(tmp_path, clock=lambda: 1_000_000.0)
+    # Seven guesses sent at once: only five reach the password check.
+    flying = [throttle.begin(CLERK, "10.0.0.9") for _ in range(7)]
+    assert [type(a) for a in flying] == [Attempt] * 5 + [Refusal] * 2
+    for attempt in flying[:5]:
+        throttle.succeeded(attempt)
+    # Logins that succeed never lock the address, however many clerks share it.
+    for n in range(30):
+        attempt = throttle.begin(f"clerk{n}", "10.0.0.9")
+        assert isinstance(attempt, Attempt)
+        throttle.succeeded(attempt)
+
+
 def test_beyond_loopback_without_accounts_is_read_only_and_with_accounts_needs_login(fresh, tmp_path):
     from docgen.web.app import Config, create_app
 

@@ -37,6 +37,14 @@ MAX_NAME = 64  # longer names are counted by their first 64 characters (the file
 
 
 @dataclass
+class Attempt:
+    """A login let through to the password check (counted as a failure until it proves right)."""
+    name: str
+    address: str
+    at: float
+
+
+@dataclass
 class Refusal:
     """A login refused before checking the password: until when (epoch seconds)."""
     until: float
@@ -51,8 +59,15 @@ class Throttle:
         self.clock = clock
 
     @staticmethod
-    def keys(name: str, address: str) -> dict[str, int]:
-        return {"name:" + name[:MAX_NAME]: NAME_LIMIT, "address:" + address: ADDRESS_LIMIT}
+    def name_key(name: str) -> str:
+        return "name:" + name[:MAX_NAME]
+
+    @staticmethod
+    def address_key(address: str) -> str:
+        return "address:" + address
+
+    def keys(self, name: str, address: str) -> dict[str, int]:
+        return {self.name_key(name): NAME_LIMIT, self.address_key(address): ADDRESS_LIMIT}
 
     def _locked(self):
         return fsio.lock(self.path.with_suffix(".lock"), 10, "登录记录正被占用，请稍后再试")
@@ -72,22 +87,37 @@ class Throttle:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fsio.atomic_write(self.path, json.dumps(state, ensure_ascii=False, indent=1) + "\n")
 
-    def refused(self, name: str, address: str) -> Refusal | None:
-        """The refusal if the name or the address is locked now, else None."""
+    def begin(self, name: str, address: str) -> Attempt | Refusal:
+        """Before the password is checked: the refusal if the name or the address is locked (or
+        has `limit` attempts in the window still being checked), else the attempt, counted as
+        a failure already so that simultaneous guesses cannot slip in between check and count."""
         now = self.clock()
-        state = self._read(now)  # written whole by atomic_write: a read needs no lock
-        until = max((state.get(k, {}).get("until", 0) for k in self.keys(name, address)), default=0)
-        return Refusal(until, math.ceil(until - now)) if until > now else None
+        keys = self.keys(name, address)
+        with self._locked():
+            state = self._read(now)
+            until = 0.0
+            for key, limit in keys.items():
+                entry = state.setdefault(key, {"failures": [], "strikes": 0, "until": 0})
+                entry["failures"] = [t for t in entry["failures"] if now - t < WINDOW]
+                crowded = entry["failures"][-limit] + WINDOW if len(entry["failures"]) >= limit else 0
+                until = max(until, entry["until"], crowded)
+            if until > now:
+                return Refusal(until, math.ceil(until - now))
+            for key in keys:
+                state[key]["failures"].append(now)
+            self._write(state)
+        return Attempt(name, address, now)
 
-    def failed(self, name: str, address: str) -> tuple[int, Refusal | None]:
-        """Count a failed login: (failures of the name within the window, the lockout it starts)."""
+    def failed(self, attempt: Attempt) -> tuple[int, Refusal | None]:
+        """The password was wrong: (failures of the name within the window, the lockout this
+        one starts, if any)."""
         now = self.clock()
         counted, started = 0, None
         with self._locked():
             state = self._read(now)
-            for key, limit in self.keys(name, address).items():
+            for key, limit in self.keys(attempt.name, attempt.address).items():
                 entry = state.setdefault(key, {"failures": [], "strikes": 0, "until": 0})
-                entry["failures"] = [t for t in entry["failures"] if now - t < WINDOW] + [now]
+                entry["failures"] = [t for t in entry["failures"] if now - t < WINDOW]
                 if key.startswith("name:"):
                     counted = len(entry["failures"])
                 if len(entry["failures"]) >= limit:
@@ -99,9 +129,13 @@ class Throttle:
             self._write(state)
         return counted, started
 
-    def succeeded(self, name: str) -> None:
-        """The right password: the name's count starts again (the address's stays)."""
+    def succeeded(self, attempt: Attempt) -> None:
+        """The right password: the name's count starts again, and the attempt is no failure of
+        the address (whose other failures stay: one's own account must not clear a guesser's)."""
         with self._locked():
             state = self._read(self.clock())
-            if state.pop("name:" + name[:MAX_NAME], None) is not None:
-                self._write(state)
+            state.pop(self.name_key(attempt.name), None)
+            entry = state.get(self.address_key(attempt.address))
+            if entry and attempt.at in entry["failures"]:
+                entry["failures"].remove(attempt.at)
+            self._write(state)

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
 from docgen.web import audit as audit_log
-from docgen.web.throttle import WINDOW
+from docgen.web.throttle import WINDOW, Refusal
 from docgen.web.views.base import config, page, posted, read_allowed
 
 
@@ -36,23 +36,23 @@ async def login(request):
     throttle, root = request.app.state.throttle, config(request).root
     # Checked before the password, and alike for every name: a locked login says nothing
     # about the password or whether the account exists.
-    refusal = await run_in_threadpool(throttle.refused, name, address)
-    if refusal:
-        when = _until(refusal, throttle.clock())
+    attempt = await run_in_threadpool(throttle.begin, name, address)
+    if isinstance(attempt, Refusal):
+        when = _until(attempt, throttle.clock())
         await run_in_threadpool(audit_log.record, root, name or "（未填）", "登录受限", "",
                                 f"来自 {address}；失败次数过多，{when}前不受理", False)
         return page(request, "login.html", {
             "next": target, "error": f"登录失败次数过多，此用户名或本机地址暂停登录。请于 {when}再试。"}, 429,
-            headers={"retry-after": str(refusal.seconds)})
+            headers={"retry-after": str(attempt.seconds)})
     who = await run_in_threadpool(request.app.state.accounts.authenticate, name, password)
     if who is None:
-        count, started = await run_in_threadpool(throttle.failed, name, address)
+        count, started = await run_in_threadpool(throttle.failed, attempt)
         detail = f"来自 {address}；{WINDOW // 60} 分钟内第 {count} 次"
         if started:
             detail += f"；自此暂停登录至 {_until(started, throttle.clock())}"
         await run_in_threadpool(audit_log.record, root, name or "（未填）", "登录失败", "", detail, False)
         return page(request, "login.html", {"next": target, "error": "用户名或密码不对"}, 400)
-    await run_in_threadpool(throttle.succeeded, name)
+    await run_in_threadpool(throttle.succeeded, attempt)
     request.session.clear()  # a fresh session (and CSRF token) for the new identity
     request.session["user"] = who.name
     return RedirectResponse(target, 303)
