@@ -159,6 +159,60 @@ def test_api_item_is_archive_show_json(shared):
         assert r.json() == cli_json(shared["root"], "archive", "show", meta["archive_id"])
 
 
+def _block(html: str, tag: str, archive_id: str) -> str:
+    """The <li> or <tr> of a list that links to an item."""
+    found = [b for b in re.split(f"<{tag}[ >]", html) if f'href="/items/{archive_id}"' in b]
+    assert found, archive_id
+    return found[0].split(f"</{tag}>")[0]
+
+
+def test_a_voided_number_is_shown_on_the_item_lists_case_and_json(shared, tmp_path):
+    root = tmp_path / "ws"
+    shutil.copytree(shared["root"], root, symlinks=True)
+    voided, other = shared["items"]["issued"], shared["items"]["imported"]
+    aid, reason = voided["archive_id"], "发出前发现日期有误，已撤回"
+    done = cli(root, "archive", "void", voided["number"], "--reason", reason)
+    assert done.exit_code == 0, done.output
+    # The truth: the register's own 作废 line, read as CSV.
+    import csv
+
+    register = root / "register" / "2021.csv"
+    lines = list(csv.reader(register.read_text(encoding="utf-8-sig").splitlines()))
+    line_no, line = next((n, r) for n, r in enumerate(lines, 1) if r[0] == "作废")
+    assert line[1] == voided["number"] and line[2] == aid and line[9] == reason
+    recorded = dt.date.fromisoformat(line[8][:10])
+    when = f"{recorded.year}年{recorded.month}月{recorded.day}日"
+    c = client({**shared, "root": root})
+
+    page = text_of(c.get(f"/items/{quote(aid)}").text)
+    assert f"此件文号 {voided['number']} 已于 {when} 作废。 原因：{reason}（发文登记簿 register/2021.csv 第{line_no}行）" \
+        in page
+    assert f"登记状态 作废（{line[8][:16].replace('T', ' ')} 登记；原因：{reason}）" in page
+    r = c.get(f"/items/{quote(other['archive_id'])}")
+    assert "作废" not in text_of(r.text) and "登记状态 导入，有效" in text_of(r.text)
+
+    api = c.get(f"/api/items/{quote(aid)}").json()
+    assert api["void"] == {"status": "作废", "number": voided["number"], "reason": reason, "date": line[8][:10],
+                           "recorded": line[8], "register": f"register/2021.csv 第{line_no}行"}
+    assert api["voided"] == reason and api == cli_json(root, "archive", "show", aid)
+    assert c.get(f"/api/items/{quote(other['archive_id'])}").json()["void"] is None
+
+    badge = 'class="badge void"'
+    lists = {"/search?year=2021": "li", "/": "li", "/catalog/2021": "tr"}
+    for url, tag in lists.items():
+        html = c.get(url).text
+        assert badge in _block(html, tag, aid), url
+        assert badge not in _block(html, tag, other["archive_id"]) and "作废" not in _block(
+            html, tag, other["archive_id"]), url
+    hit = text_of(_block(c.get("/search", params={"q": "约谈"}).text, "li", aid))
+    assert f"文号 {voided['number']} 已于 {when} 作废：{reason}" in hit
+    assert f"作废：{reason}（{when}）" in text_of(_block(c.get("/catalog/2021").text, "tr", aid))
+    case = text_of(_block(c.get("/cases/2021-yt-001").text, "tr", aid)).replace(" ", "")
+    assert "草稿" in case and f"作废原文号{voided['number']}，{when}作废：{reason}" in case
+    # Nothing is marked in the workspace where the number stands.
+    assert badge not in client(shared).get("/search?year=2021").text
+
+
 def test_due_page_and_api_are_docgen_due(shared):
     c = client(shared)
     expected = cli_json(shared["root"], "due", "--on", SAMPLE_DAY)
