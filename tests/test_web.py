@@ -494,7 +494,7 @@ def test_one_address_trying_many_names_is_throttled(fresh):
     for n in range(20):
         assert _attempt(c, f"guess{n}", "wrong-password").status_code == 400
     r = _attempt(c, INSPECTOR, PASSWORD)
-    assert r.status_code == 429 and "此用户名或本机地址暂停登录" in text_of(r.text)
+    assert r.status_code == 429 and "此用户名或您的网络地址暂停登录" in text_of(r.text)
     clock[0] += 15 * 60 + 1
     assert _attempt(c, INSPECTOR, PASSWORD).status_code == 303
 

@@ -42,7 +42,7 @@ async def login(request):
         await run_in_threadpool(audit_log.record, root, name or "（未填）", "登录受限", "",
                                 f"来自 {address}；失败次数过多，{when}前不受理", False)
         return page(request, "login.html", {
-            "next": target, "error": f"登录失败次数过多，此用户名或本机地址暂停登录。请于 {when}再试。"}, 429,
+            "next": target, "error": f"登录失败次数过多，此用户名或您的网络地址暂停登录。请于 {when}再试。"}, 429,
             headers={"retry-after": str(attempt.seconds)})
     who = await run_in_threadpool(request.app.state.accounts.authenticate, name, password)
     if who is None:
