@@ -8,9 +8,11 @@ autocorrect turns quotes into curly ones. docxtpl's `patch_xml` copes with part 
 regular expressions over the XML text; what it cannot see is done here, on the parsed XML,
 before it runs (`normalise`), and on the tags' text after it ran (`clean_tags`):
 
+- tracked changes (修订) are accepted: the copy rendered is the template as it reads "final";
 - a tag's text is gathered into the first w:t it starts in, whatever lies between its pieces
-  (runs nested in hyperlinks, smart tags, content controls or tracked insertions, where
-  docxtpl's textual stripping would cut the XML's nesting);
+  (runs nested in hyperlinks, smart tags or content controls, where docxtpl's textual
+  stripping would cut the XML's nesting), and what wraps a tag (a hyperlink, smart tag,
+  custom XML or content control) gives way to its content;
 - a field (a hyperlink or MERGEFIELD an editor wrapped round a tag) gives way to its result,
   so that the rendered value is not replaced when the field is updated;
 - entities, curly and full-width quotes and odd spaces inside tags become plain characters;
@@ -67,7 +69,9 @@ def normalise(parts: dict[str, bytes], style_ids: Mapping[str, str] | None = Non
     for name in [n for n in parts if templated(n)]:
         root = etree.fromstring(parts[name], _PARSER)
         if name != CORE:
+            accept_revisions(root)
             gather_tags(root)
+            _unwrap_round_tags(root)
             for p in list(root.iter(f"{W}p")):
                 _unwrap_fields(p)
             _restore_banji_size(root)
@@ -75,6 +79,7 @@ def normalise(parts: dict[str, bytes], style_ids: Mapping[str, str] | None = Non
     if style_ids:
         _restore_style_ids(parts, style_ids)
     _restore_blank_footer(parts)
+    _stop_tracking(parts)
     return parts
 
 
@@ -87,6 +92,71 @@ def clean_tags(xml: str) -> str:
         return text.translate(_IN_TAG)
 
     return TAG.sub(clean, xml)
+
+
+# ---------------------------------------------------------------- tracked changes
+
+# A template edited with 修订 (track changes) on is rendered as it reads with every revision
+# accepted: that is the text the clerk sees as "final" and meant to print. Left as they are,
+# the revisions would reach every rendered document as revision marks (LibreOffice prints
+# them, deletions struck through), Jinja would still run the tags in deleted text, and an
+# inline {% if %}…{% endif %} with one end inside a w:ins and the other outside would have
+# Jinja cut the w:ins element in two, leaving XML that no reader opens.
+_GONE = {f"{W}del", f"{W}moveFrom"}  # content no longer there: removed with it
+_KEPT = {f"{W}ins", f"{W}moveTo"}  # content that now is: unwrapped
+# what a change leaves behind besides content: formatting before the change, ends of a move
+_MARKS = {f"{W}{name}" for name in (
+    "rPrChange", "pPrChange", "sectPrChange", "tblPrChange", "tblPrExChange", "tcPrChange", "trPrChange",
+    "tblGridChange", "numberingChange", "moveFromRangeStart", "moveFromRangeEnd", "moveToRangeStart",
+    "moveToRangeEnd", "customXmlInsRangeStart", "customXmlInsRangeEnd", "customXmlDelRangeStart",
+    "customXmlDelRangeEnd", "customXmlMoveFromRangeStart", "customXmlMoveFromRangeEnd",
+    "customXmlMoveToRangeStart", "customXmlMoveToRangeEnd")}
+# where w:ins and w:del mark a paragraph mark, a run or a table row rather than wrap content
+_MARKED = {f"{W}rPr", f"{W}trPr", f"{W}numPr"}
+
+
+def accept_revisions(root) -> None:
+    """Every tracked insertion, deletion, move and formatting change in the part accepted."""
+    for row in [tr for tr in root.iter(f"{W}tr") if _revised(tr.find(f"{W}trPr"), _GONE)]:
+        row.getparent().remove(row)
+    joined = [p for p in root.iter(f"{W}p") if _revised(p.find(f"{W}pPr/{W}rPr"), _GONE)]
+    for node in list(root.iter(*_GONE, *_KEPT, *_MARKS)):
+        parent = node.getparent()
+        if node.tag in _MARKS or node.tag in _GONE or parent.tag in _MARKED:
+            parent.remove(node)
+        else:
+            _replace_by_children(node)
+    for p in joined:
+        _join_next(p)
+
+
+def _revised(props, kinds: set) -> bool:
+    return props is not None and any(child.tag in kinds for child in props)
+
+
+def _join_next(p) -> None:
+    """A deleted paragraph mark joins its paragraph's content to the next paragraph, whose
+    mark, and so whose properties, survive (a paragraph deleted whole simply goes). A last
+    paragraph before a table or a section's end keeps its place."""
+    after = p.getnext()
+    props = p.find(f"{W}pPr")
+    if after is None or after.tag != f"{W}p" or (props is not None and props.find(f"{W}sectPr") is not None):
+        return
+    start = 1 if len(after) and after[0].tag == f"{W}pPr" else 0
+    for i, kid in enumerate(k for k in p if k.tag != f"{W}pPr"):
+        after.insert(start + i, kid)
+    p.getparent().remove(p)
+
+
+def _stop_tracking(parts: dict[str, bytes]) -> None:
+    """The rendered document does not open with 修订 on because the template was edited so."""
+    data = parts.get("word/settings.xml")
+    if data is None or b"trackRevisions" not in data:
+        return
+    settings = etree.fromstring(data, _PARSER)
+    for node in settings.findall(f"{W}trackRevisions"):
+        settings.remove(node)
+    parts["word/settings.xml"] = etree.tostring(settings, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 # ---------------------------------------------------------------- tags split over runs
@@ -148,17 +218,34 @@ def _remove_text(t) -> None:
             parent = grand
 
 
-# ---------------------------------------------------------------- fields round tags
+# ---------------------------------------------------------------- what editors wrap round tags
+
+# Elements that only wrap runs (or paragraphs, or rows) without being text themselves.
+_WRAPPERS = {f"{W}{name}" for name in ("hyperlink", "fldSimple", "smartTag", "customXml", "sdt", "dir", "bdo")}
+
+
+def _unwrap_round_tags(root) -> None:
+    """A wrapper holding a tag gives way to its content. Jinja drops what lies between an
+    {% if %} and its {% endif %} (and repeats what lies in a for): with one end inside a
+    wrapper and the other outside, it would cut the wrapper's element in two. A field for
+    one more reason: Word updates fields (on opening, before printing) and would put the
+    field's own value where the tag's went."""
+    for node in list(root.iter(*_WRAPPERS)):
+        if not TAG.search("".join(t.text or "" for t in node.iter(f"{W}t"))):
+            continue
+        if node.tag == f"{W}sdt":  # a content control: its properties go, its content stays
+            content = node.find(f"{W}sdtContent")
+            if content is None:
+                continue
+            node.addprevious(content)
+            node.getparent().remove(node)
+            node = content
+        _replace_by_children(node)
+
 
 def _unwrap_fields(p) -> None:
-    """A field whose result holds a tag is replaced by its result: Word updates fields (on
-    opening, before printing) and would put the field's own value where the tag's went."""
-    for simple in list(p.iter(f"{W}fldSimple")):
-        if TAG.search("".join(t.text or "" for t in simple.iter(f"{W}t"))):
-            _replace_by_children(simple)
-    for hyperlink in list(p.iter(f"{W}hyperlink")):
-        if TAG.search("".join(t.text or "" for t in hyperlink.iter(f"{W}t"))):
-            _replace_by_children(hyperlink)
+    """A complex field (begin, code, separate, result, end runs) whose result holds a tag is
+    replaced by its result, as _unwrap_round_tags does for the simple ones."""
     runs = [r for r in p.iter(f"{W}r") if next(r.iterancestors(f"{W}p")) is p]
     stack: list[dict] = []  # open complex fields: their code runs and their result's text
     for run in runs:

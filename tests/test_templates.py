@@ -94,18 +94,21 @@ def workspace_with(tmp_path: Path, templates: dict[str, bytes]) -> Path:
 
 # ---------------------------------------------------------------- LibreOffice, for real
 
-@pytest.fixture(scope="module")
-def libreoffice_saved(tmp_path_factory) -> dict[str, bytes]:
-    """Every built-in template opened in LibreOffice and saved as .docx unchanged."""
+def saved_by_libreoffice(paths: list[Path], tmp: Path) -> dict[str, bytes]:
+    """Each .docx opened in LibreOffice and saved as .docx unchanged, by file name."""
     soffice = shutil.which("soffice")
     if soffice is None:
         pytest.fail("LibreOffice (soffice) is needed: make sysdeps")
-    tmp = tmp_path_factory.mktemp("lo")
     subprocess.run([soffice, f"-env:UserInstallation={(tmp / 'profile').as_uri()}", "--headless", "--norestore",
-                    "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(tmp / "out"),
-                    *(str(REPO / "templates" / name) for name in TEMPLATES)],
+                    "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(tmp / "out"), *map(str, paths)],
                    check=True, capture_output=True, timeout=300)
-    return {name: (tmp / "out" / name).read_bytes() for name in TEMPLATES}
+    return {path.name: (tmp / "out" / path.name).read_bytes() for path in paths}
+
+
+@pytest.fixture(scope="module")
+def libreoffice_saved(tmp_path_factory) -> dict[str, bytes]:
+    """Every built-in template opened in LibreOffice and saved as .docx unchanged."""
+    return saved_by_libreoffice([REPO / "templates" / name for name in TEMPLATES], tmp_path_factory.mktemp("lo"))
 
 
 def test_libreoffice_really_rewrote_the_templates(libreoffice_saved):
@@ -128,25 +131,27 @@ def test_templates_saved_by_libreoffice_render_the_same_text(libreoffice_saved, 
 def test_templates_saved_by_libreoffice_print_the_same_pages(libreoffice_saved, tmp_path):
     """On the PDF: same pages, same text on each (the 版记 box keeps its size and place, the
     paragraphs their styles), for a 文件格式 and a 信函格式 document."""
+    root = workspace_with(tmp_path, libreoffice_saved)
+    documents = [("2021-yt-001", "summons"), ("2021-dc-002", "feedback")]
+    assert printed_pages(REPO, documents, tmp_path / "built-in") == printed_pages(root, documents, tmp_path / "edited")
+
+
+def printed_pages(root: Path, documents: list[tuple[str, str]], out: Path) -> list[list[str]]:
+    """The text of each page of each document (case id, document id) as the workspace prints it."""
     from pypdf import PdfReader
 
     from docgen.render import Rendered, typeset
 
-    root = workspace_with(tmp_path, libreoffice_saved)
-    pages = {}
-    for label, where in (("built-in", REPO), ("edited", root)):
-        ws = Workspace(where)
-        renderer = Renderer(ws)
-        rendered = []
-        for case_id, doc_id in (("2021-yt-001", "summons"), ("2021-dc-002", "feedback")):
-            doc = load_case(ws, case_id).document(doc_id)
-            path = tmp_path / label / f"{case_id}-{doc_id}.docx"
-            path.parent.mkdir(exist_ok=True)
-            path.write_bytes(renderer.render_bytes(doc))
-            rendered.append(Rendered(doc, path, ""))
-        pages[label] = [[page.extract_text() for page in PdfReader(pdf).pages]
-                        for pdf in typeset(renderer, rendered)]
-    assert pages["built-in"] == pages["edited"]
+    ws = Workspace(root)
+    renderer = Renderer(ws)
+    rendered = []
+    out.mkdir()
+    for case_id, doc_id in documents:
+        doc = load_case(ws, case_id).document(doc_id)
+        path = out / f"{case_id}-{doc_id}.docx"
+        path.write_bytes(renderer.render_bytes(doc))
+        rendered.append(Rendered(doc, path, ""))
+    return [[page.extract_text() for page in PdfReader(pdf).pages] for pdf in typeset(renderer, rendered)]
 
 
 def test_libreoffice_template_passes_check(libreoffice_saved, tmp_path):
@@ -217,10 +222,13 @@ def test_templates_split_run_by_run_render_the_same_text(original_texts, tmp_pat
     assert_same_documents(original_texts, rendered_texts(workspace_with(tmp_path, split)))
 
 
-def edited(name: str, *changes: tuple[str, str], part: str = "word/document.xml") -> bytes:
-    """A built-in template with text replaced in one of its parts, as a clerk's edit would."""
+def edited(name: str, *changes: tuple[str, str], part: str = "word/document.xml",
+           source: bytes | None = None) -> bytes:
+    """A built-in template (or `source`) with text replaced in one of its parts, as a clerk's
+    edit would."""
     out = io.BytesIO()
-    with zipfile.ZipFile(REPO / "templates" / name) as zin, zipfile.ZipFile(out, "w") as zout:
+    with zipfile.ZipFile(io.BytesIO(source) if source else REPO / "templates" / name) as zin, \
+            zipfile.ZipFile(out, "w") as zout:
         for info in zin.infolist():
             data = zin.read(info)
             if info.filename == part:
@@ -261,6 +269,145 @@ def test_what_editors_wrap_round_tags_is_undone(label, replacement, original_tex
     with zipfile.ZipFile(io.BytesIO(docx)) as zf:
         body = zf.read("word/document.xml").decode()
     assert "MERGEFIELD" not in body and "w:hyperlink" not in body  # the value is not replaced on update
+
+
+# ---------------------------------------------------------------- tracked changes, and what wraps an inline block
+
+# hazard_notice's 联系人 paragraph; of the type's two samples one gives a contact and one does
+# not, so an inline {% if contact is defined %} takes both branches (each test renders both)
+CONTACT = ('<w:p><w:pPr><w:pStyle w:val="Body"/></w:pPr><w:r><w:t>联系人：{{ contact | default(office.contact) }}，'
+           '联系电话：{{ phone | default(office.phone) }}。</w:t></w:r></w:p>')
+PERSON = "{{ contact | default(office.contact) }}"
+PHONE = "，联系电话：{{ phone | default(office.phone) }}"
+IF_CONTACT, ELSE_ENDIF = "{% if contact is defined %}{{ contact }}", "{% else %}{{ office.contact }}{% endif %}"
+BODY = '<w:pPr><w:pStyle w:val="Body"/></w:pPr>'
+_serial = iter(range(900, 10**6))
+
+
+def _run(text: str, props: str = "") -> str:
+    return f'<w:r>{props}<w:t xml:space="preserve">{text}</w:t></w:r>'
+
+
+def _by_clerk() -> str:
+    return f'w:id="{next(_serial)}" w:author="科员" w:date="2021-09-01T10:00:00Z"'
+
+
+def _tracked(kind: str, *content: str) -> str:
+    """A tracked insertion, deletion or move, as Word and WPS write it with 修订 on."""
+    return f"<w:{kind} {_by_clerk()}>{''.join(content)}</w:{kind}>"
+
+
+def _deleted(text: str) -> str:
+    return _tracked("del", f'<w:r><w:delText xml:space="preserve">{text}</w:delText></w:r>')
+
+
+def _para(*content: str, props: str = BODY) -> str:
+    return f"<w:p>{props}{''.join(content)}</w:p>"
+
+
+def _range(kind: str, *content: str) -> str:
+    """A move's range marks round its content, as Word writes them."""
+    n = next(_serial)
+    return (f'<w:{kind}RangeStart w:id="{n}" w:author="科员" w:name="move{n}"/>'
+            + _tracked(kind, *content) + f'<w:{kind}RangeEnd w:id="{n}"/>')
+
+
+def _deleted_mark(style: str = "") -> str:
+    return f'<w:pPr>{style}<w:rPr><w:del {_by_clerk()}/></w:rPr></w:pPr>'
+
+
+# Each, read with every change accepted, says what CONTACT says.
+TRACKED = [
+    # the default turned into an if/else, {% if %} before the insertion and {% endif %} in it
+    ("if before an insertion, endif in it",
+     _para(_run("联系人：" + IF_CONTACT), _deleted(PERSON), _tracked("ins", _run(ELSE_ENDIF)), _run(PHONE + "。"))),
+    # the same, {% if %} in the insertion and {% endif %} after it
+    ("if in an insertion, endif after it",
+     _para(_run("联系人："), _tracked("ins", _run(IF_CONTACT + "{% else %}{{ office.contact }}")), _deleted(PERSON),
+           _run("{% endif %}" + PHONE + "。"))),
+    # a misspelt field and a block begun, both deleted: Jinja must not run them
+    ("deletion holding tags", _para(_run("联系人："), _deleted("{{ contcat }}{% if phone %}"), _run(PERSON + PHONE + "。"))),
+    # a tag cut by an insertion's edge; a run's and the paragraph's formatting changed
+    ("tag split across an insertion boundary",
+     _para(_run("联系人：{{ contact | def"),
+           _tracked("ins", _run("ault(office.contact) }}，联系电话：{{ pho",
+                                f'<w:rPr><w:b/><w:rPrChange {_by_clerk()}><w:rPr/></w:rPrChange></w:rPr>')),
+           _run("ne | default(office.phone) }}。"),
+           props=f'<w:pPr><w:pStyle w:val="Body"/><w:pPrChange {_by_clerk()}><w:pPr><w:jc w:val="center"/>'
+                 '</w:pPr></w:pPrChange></w:pPr>')),
+    # text moved: Word keeps it where it was (w:moveFrom) as well as where it went (w:moveTo)
+    ("moved text", _para(_range("moveFrom", _run(PHONE)), _run("联系人：" + PERSON), _range("moveTo", _run(PHONE)),
+                         _run("。"))),
+    # a {%p if %} paragraph deleted whole, and the paragraph cut in two joined again
+    ("deleted paragraphs", _para(_deleted("{%p if contact is defined %}"), props=_deleted_mark())
+     + _para(_run("联系人：" + PERSON), props=_deleted_mark('<w:pStyle w:val="Body"/>')) + _para(_run(PHONE + "。"))),
+]
+# What an editor wraps round runs, with one end of an inline block inside and one outside;
+# bookmarks and proofing marks left astride the block's ends.
+WRAPPED = [
+    ("smart tag", _para(_run("联系人：" + IF_CONTACT), '<w:smartTag w:uri="urn:schemas-microsoft-com:office:smarttags"'
+                        ' w:element="PersonName">', _run(ELSE_ENDIF), "</w:smartTag>", _run(PHONE + "。"))),
+    ("custom XML", _para(_run("联系人："), '<w:customXml w:uri="urn:gov:docs" w:element="contact">',
+                         _run(IF_CONTACT + "{% else %}"), "</w:customXml>",
+                         _run("{{ office.contact }}{% endif %}" + PHONE + "。"))),
+    ("content control", _para('<w:bookmarkStart w:id="7" w:name="联系人"/>', _run("联系人：" + IF_CONTACT),
+                              '<w:proofErr w:type="spellStart"/><w:sdt><w:sdtPr><w:alias w:val="联系人"/></w:sdtPr>'
+                              '<w:sdtContent>', _run("{% else %}"), '<w:bookmarkEnd w:id="7"/>',
+                              _run("{{ office.contact }}{% endif %}"), '</w:sdtContent></w:sdt>',
+                              '<w:proofErr w:type="spellEnd"/>', _run(PHONE + "。"))),
+]
+# A row of bulletin's table deleted whole, its {%tr endfor %} with it (a second one, a slip).
+DELETED_ROW = ("</w:tr></w:tbl>", f'</w:tr><w:tr><w:trPr><w:del {_by_clerk()}/></w:trPr><w:tc><w:tcPr><w:gridSpan w:val="7"/>'
+               f'</w:tcPr>{_para(_deleted("{%tr endfor %}"), props="")}</w:tc></w:tr></w:tbl>')
+EDITS = [(label, "hazard_notice", CONTACT, paragraph) for label, paragraph in TRACKED + WRAPPED] \
+    + [("deleted table row", "bulletin", *DELETED_ROW)]
+REVISION_MARK = re.compile(r"<w:(ins|del|moveFrom|moveTo)[ >/]|<w:\w+Change[ >/]|<w:\w+RangeStart|<w:delText|trackRevisions")
+
+
+def with_tracking(data: bytes) -> bytes:
+    """The template as saved with 修订 still on."""
+    return edited("", ("<w:zoom ", "<w:trackRevisions/><w:zoom "), part="word/settings.xml", source=data)
+
+
+def samples_of(type_id: str) -> list[tuple[str, str]]:
+    found = [(case_id, doc_id) for case_id, doc_id in SAMPLES if doc_id == type_id]
+    assert len(found) == 2  # a value given in one and not in the other
+    return found
+
+
+@pytest.mark.parametrize("label, type_id, old, new", EDITS, ids=[e[0] for e in EDITS])
+def test_inline_blocks_and_tags_across_tracked_changes_and_wrappers(label, type_id, old, new, original_texts,
+                                                                    workspace, run):
+    (workspace / "templates" / f"{type_id}.docx").write_bytes(with_tracking(edited(f"{type_id}.docx", (old, new))))
+    ws = Workspace(workspace)
+    renderer = Renderer(ws)
+    for case_id, doc_id in samples_of(type_id):
+        docx = renderer.render_bytes(load_case(ws, case_id).document(doc_id))
+        assert document_text(docx) == original_texts[f"{case_id}/{doc_id}"]
+        with zipfile.ZipFile(io.BytesIO(docx)) as zf:
+            xml = {name: zf.read(name).decode() for name in ("word/document.xml", "word/settings.xml")}
+        # the issued document shows no 修订 of the template's editor, and does not track its reader's
+        assert not any(REVISION_MARK.search(text) for text in xml.values()), label
+        assert "科员" not in xml["word/document.xml"]
+    checked = run("template", "check", type_id)
+    assert checked.exit_code == 0, checked.stderr
+
+
+def test_tracked_template_saved_by_libreoffice_prints_the_same_pages(tmp_path):
+    """A template edited with 修订 on, saved again by LibreOffice (which keeps the revisions in
+    its own way), prints the pages the built-in template prints, deleted text nowhere."""
+    tracked = dict(TRACKED)
+    data = edited("hazard_notice.docx", (CONTACT, tracked["if in an insertion, endif after it"]),
+                  ('<w:r><w:t>隐患整改到位后，', _deleted("（已删去的旧要求）") + '<w:r><w:t>隐患整改到位后，'))
+    (tmp_path / "hazard_notice.docx").write_bytes(with_tracking(data))
+    saved = saved_by_libreoffice([tmp_path / "hazard_notice.docx"], tmp_path)
+    with zipfile.ZipFile(io.BytesIO(saved["hazard_notice.docx"])) as zf:
+        assert "<w:ins " in zf.read("word/document.xml").decode()  # LibreOffice kept the revisions
+    root = workspace_with(tmp_path, saved)
+    documents = samples_of("hazard_notice")
+    printed = printed_pages(root, documents, tmp_path / "edited")
+    assert printed_pages(REPO, documents, tmp_path / "built-in") == printed
+    assert not any("旧要求" in text for pdf in printed for text in pdf)
 
 
 # ---------------------------------------------------------------- docgen template check
