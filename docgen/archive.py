@@ -75,6 +75,12 @@ def _problem(kind: str, item: str, file: str, message: str) -> dict:
     return {"item": item, "file": file, "problem": kind, "message": message}
 
 
+def void_entry(row: Row) -> dict:
+    """A 作废 register line as shown to an inspector (JSON and the web)."""
+    return {"status": row.status, "number": row.number, "reason": row.note, "date": row.recorded[:10],
+            "recorded": row.recorded, "register": row.where}
+
+
 class Archive:
     """The archive folder of a workspace and its register."""
 
@@ -127,11 +133,13 @@ class Archive:
         return self.read(path)
 
     def show(self, item_id: str) -> dict:
-        """`docgen archive show --json`: an item's metadata, and the reason if its number was
-        voided (None otherwise)."""
+        """`docgen archive show --json`: an item's metadata, the reason if its number was voided
+        (None otherwise), and the register's 作废 line itself ("void": status, number, reason,
+        date, when recorded and where in the register; None if not voided)."""
         found = self.item(item_id)
         voided = self.voided().get(found.id)
-        return {**found.metadata, "voided": voided.note if voided else None}
+        return {**found.metadata, "voided": voided.note if voided else None,
+                "void": void_entry(voided) if voided else None}
 
     def voided(self) -> dict[str, Row]:
         """档号 → the 作废 line of each item whose number was withdrawn."""

@@ -159,6 +159,60 @@ def test_api_item_is_archive_show_json(shared):
         assert r.json() == cli_json(shared["root"], "archive", "show", meta["archive_id"])
 
 
+def _block(html: str, tag: str, archive_id: str) -> str:
+    """The <li> or <tr> of a list that links to an item."""
+    found = [b for b in re.split(f"<{tag}[ >]", html) if f'href="/items/{archive_id}"' in b]
+    assert found, archive_id
+    return found[0].split(f"</{tag}>")[0]
+
+
+def test_a_voided_number_is_shown_on_the_item_lists_case_and_json(shared, tmp_path):
+    root = tmp_path / "ws"
+    shutil.copytree(shared["root"], root, symlinks=True)
+    voided, other = shared["items"]["issued"], shared["items"]["imported"]
+    aid, reason = voided["archive_id"], "发出前发现日期有误，已撤回"
+    done = cli(root, "archive", "void", voided["number"], "--reason", reason)
+    assert done.exit_code == 0, done.output
+    # The truth: the register's own 作废 line, read as CSV.
+    import csv
+
+    register = root / "register" / "2021.csv"
+    lines = list(csv.reader(register.read_text(encoding="utf-8-sig").splitlines()))
+    line_no, line = next((n, r) for n, r in enumerate(lines, 1) if r[0] == "作废")
+    assert line[1] == voided["number"] and line[2] == aid and line[9] == reason
+    recorded = dt.date.fromisoformat(line[8][:10])
+    when = f"{recorded.year}年{recorded.month}月{recorded.day}日"
+    c = client({**shared, "root": root})
+
+    page = text_of(c.get(f"/items/{quote(aid)}").text)
+    assert f"此件文号 {voided['number']} 已于 {when} 作废。 原因：{reason}（发文登记簿 register/2021.csv 第{line_no}行）" \
+        in page
+    assert f"登记状态 作废（{line[8][:16].replace('T', ' ')} 登记；原因：{reason}）" in page
+    r = c.get(f"/items/{quote(other['archive_id'])}")
+    assert "作废" not in text_of(r.text) and "登记状态 导入，有效" in text_of(r.text)
+
+    api = c.get(f"/api/items/{quote(aid)}").json()
+    assert api["void"] == {"status": "作废", "number": voided["number"], "reason": reason, "date": line[8][:10],
+                           "recorded": line[8], "register": f"register/2021.csv 第{line_no}行"}
+    assert api["voided"] == reason and api == cli_json(root, "archive", "show", aid)
+    assert c.get(f"/api/items/{quote(other['archive_id'])}").json()["void"] is None
+
+    badge = 'class="badge void"'
+    lists = {"/search?year=2021": "li", "/": "li", "/catalog/2021": "tr"}
+    for url, tag in lists.items():
+        html = c.get(url).text
+        assert badge in _block(html, tag, aid), url
+        assert badge not in _block(html, tag, other["archive_id"]) and "作废" not in _block(
+            html, tag, other["archive_id"]), url
+    hit = text_of(_block(c.get("/search", params={"q": "约谈"}).text, "li", aid))
+    assert f"文号 {voided['number']} 已于 {when} 作废：{reason}" in hit
+    assert f"作废：{reason}（{when}）" in text_of(_block(c.get("/catalog/2021").text, "tr", aid))
+    case = text_of(_block(c.get("/cases/2021-yt-001").text, "tr", aid)).replace(" ", "")
+    assert "草稿" in case and f"作废原文号{voided['number']}，{when}作废：{reason}" in case
+    # Nothing is marked in the workspace where the number stands.
+    assert badge not in client(shared).get("/search?year=2021").text
+
+
 def test_due_page_and_api_are_docgen_due(shared):
     c = client(shared)
     expected = cli_json(shared["root"], "due", "--on", SAMPLE_DAY)
@@ -373,6 +427,92 @@ def test_login_with_a_wrong_password_fails_and_is_audited(fresh):
     assert c.post("/login", data={"name": CLERK, "password": PASSWORD}).status_code == 403  # no token
     audit = c.get("/audit").text
     assert "登录失败" in audit and CLERK in audit
+
+
+def _attempt(c: TestClient, name: str, password: str):
+    return c.post("/login", data={"name": name, "password": password, "csrf": csrf(c, "/login"), "next": "/"})
+
+
+def _clocked(s, clock: list[float]) -> TestClient:
+    c = client(s)
+    c.app.state.throttle.clock = lambda: clock[0]
+    return c
+
+
+def test_failed_logins_are_throttled_per_name_alike_for_unknown_names(fresh):
+    clock = [dt.datetime(2021, 12, 1, 9, 0).timestamp()]
+    c = _clocked(fresh, clock)
+    for n in range(5):
+        r = _attempt(c, CLERK, f"wrong-{n}")
+        assert r.status_code == 400 and "用户名或密码不对" in r.text
+    r = _attempt(c, CLERK, PASSWORD)  # the 6th, with the right password
+    assert r.status_code == 429 and "location" not in r.headers
+    assert "登录失败次数过多" in text_of(r.text) and "请于 09:15（约 15 分钟后）再试" in text_of(r.text)
+    assert r.headers["retry-after"] == "900"
+    assert c.get("/cases/2021-yt-001/new/summons").status_code == 303  # still not logged in
+    # Another worker process of the same workspace knows it too.
+    assert _attempt(_clocked(fresh, clock), CLERK, PASSWORD).status_code == 429
+    # Another account from the same address is unaffected.
+    assert _attempt(_clocked(fresh, clock), INSPECTOR, PASSWORD).status_code == 303
+    # A name without an account is answered exactly alike, attempt by attempt.
+    answers = [_attempt(c, "nobody", f"wrong-{n}") for n in range(6)]
+    assert [a.status_code for a in answers] == [400] * 5 + [429]
+    assert text_of(answers[5].text) == text_of(r.text) and text_of(answers[0].text) == text_of(
+        _attempt(c, INSPECTOR, "wrong").text)
+    audit = text_of(c.get("/audit").text)
+    assert f"{CLERK} 登录受限" in audit and "nobody 登录受限" in audit and "来自 testclient" in audit
+    # When the delay is over the right password works again ...
+    clock[0] += 15 * 60 + 1
+    assert _attempt(c, CLERK, PASSWORD).status_code == 303
+
+
+def test_lockouts_grow_and_a_successful_login_resets_the_count(fresh):
+    clock = [dt.datetime(2021, 12, 1, 9, 0).timestamp()]
+    c = _clocked(fresh, clock)
+    for _ in range(4):
+        assert _attempt(c, CLERK, "wrong").status_code == 400
+    assert _attempt(c, CLERK, PASSWORD).status_code == 303  # resets the name's count
+    for _ in range(4):
+        assert _attempt(c, CLERK, "wrong").status_code == 400
+    assert _attempt(c, CLERK, PASSWORD).status_code == 303
+    # Locked twice in a row: the second delay is twice the first.
+    for lockout, minutes in enumerate((15, 30)):
+        for _ in range(5):
+            assert _attempt(c, INSPECTOR, "wrong").status_code == 400
+        r = _attempt(c, INSPECTOR, PASSWORD)
+        assert r.status_code == 429 and f"约 {minutes} 分钟后" in text_of(r.text)
+        clock[0] += minutes * 60 - 60
+        assert _attempt(c, INSPECTOR, PASSWORD).status_code == 429
+        clock[0] += 61
+        if lockout == 1:
+            assert _attempt(c, INSPECTOR, PASSWORD).status_code == 303
+
+
+def test_one_address_trying_many_names_is_throttled(fresh):
+    clock = [dt.datetime(2021, 12, 1, 9, 0).timestamp()]
+    c = _clocked(fresh, clock)
+    for n in range(20):
+        assert _attempt(c, f"guess{n}", "wrong-password").status_code == 400
+    r = _attempt(c, INSPECTOR, PASSWORD)
+    assert r.status_code == 429 and "此用户名或您的网络地址暂停登录" in text_of(r.text)
+    clock[0] += 15 * 60 + 1
+    assert _attempt(c, INSPECTOR, PASSWORD).status_code == 303
+
+
+def test_attempts_still_being_checked_count_and_right_passwords_do_not(tmp_path):
+    from docgen.web.throttle import Attempt, Refusal, Throttle
+
+    throttle = Throttle(tmp_path, clock=lambda: 1_000_000.0)
+    # Seven guesses sent at once: only five reach the password check.
+    flying = [throttle.begin(CLERK, "10.0.0.9") for _ in range(7)]
+    assert [type(a) for a in flying] == [Attempt] * 5 + [Refusal] * 2
+    for attempt in flying[:5]:
+        throttle.succeeded(attempt)
+    # Logins that succeed never lock the address, however many clerks share it.
+    for n in range(30):
+        attempt = throttle.begin(f"clerk{n}", "10.0.0.9")
+        assert isinstance(attempt, Attempt)
+        throttle.succeeded(attempt)
 
 
 def test_beyond_loopback_without_accounts_is_read_only_and_with_accounts_needs_login(fresh, tmp_path):

@@ -133,7 +133,8 @@ def show(ctx, item_id, as_json):
             value = "签发" if value == "issued" else f"导入（{meta.get('source_name')}）"
         click.echo(f"{label}：{value if value not in (None, '') else '—'}")
     if meta["voided"]:
-        click.secho(f"已作废：{meta['voided']}", fg="red")
+        void = meta["void"]
+        click.secho(f"已作废（{void['date']}，{void['register']}）：{void['reason']}", fg="red")
     click.echo(f"涉及单位：{'、'.join(meta.get('units') or []) or '—'}")
     git = meta.get("git")
     if git:

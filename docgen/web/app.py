@@ -26,6 +26,7 @@ from starlette.templating import Jinja2Templates
 
 from docgen.web import data
 from docgen.web.auth import Accounts
+from docgen.web.throttle import Throttle
 
 HERE = Path(__file__).resolve().parent
 SESSION_HOURS = 8  # one working day
@@ -175,6 +176,7 @@ def create_app(config: Config) -> Starlette:
         HTTPException: _http_error, Exception: _server_error})
     app.state.config = config
     app.state.accounts = accounts
+    app.state.throttle = Throttle(config.root)
     app.state.read_only = read_only
     # Beyond this machine, with accounts, even reading needs a login.
     app.state.login_to_read = not config.loopback and bool(accounts)

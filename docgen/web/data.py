@@ -95,6 +95,27 @@ def items(ws) -> list:
     return found
 
 
+_voided_cache: dict[Path, tuple[tuple, dict]] = {}
+
+
+def voided(ws) -> dict[str, dict]:
+    """档号 → the register's 作废 line of each item whose number was voided (as archive show's
+    "void"), for the marks on lists. Read again only when a register file changes: parsing a
+    large register on every search would cost more than the search."""
+    from docgen.archive import void_entry
+
+    archive = _archive(ws)
+    key = tuple((p.name, st.st_size, st.st_mtime_ns) for p in archive.register.files() for st in (p.stat(),))
+    with _items_lock:
+        cached = _voided_cache.get(ws.root)
+        if cached and cached[0] == key:
+            return cached[1]
+    found = {aid: void_entry(row) for aid, row in archive.voided().items()}
+    with _items_lock:
+        _voided_cache[ws.root] = (key, found)
+    return found
+
+
 def item(ws, archive_id: str) -> dict:
     """The archive metadata of one item (archive show --json), plus which files it holds."""
     archive = _archive(ws)
@@ -199,6 +220,14 @@ def case(ws, case_id: str, on: dt.date) -> dict:
     info["year"] = loaded.year
     info["events"] = [{**e, "date": e["date"].isoformat()} for e in loaded.values.get("events", [])]
     info["archive_ids"] = {doc: row.archive_id for doc, row in _issued(ws, case_id).items()}
+    # Numbers of the case's documents voided since (the document is a draft again, or issued
+    # anew under another number): document id → its 作废 lines, each with the item's 档号.
+    from docgen.archive import void_entry
+
+    info["voided"] = {}
+    for aid, row in _archive(ws).voided().items():
+        if row.case == case_id and row.doc:
+            info["voided"].setdefault(row.doc, []).append({**void_entry(row), "archive_id": aid})
     return info
 
 
@@ -248,6 +277,7 @@ def overview(ws, on: dt.date) -> dict:
         "type_names": dict(sorted(names.items(), key=lambda kv: kv[1])),
         "counts": by_year,
         "recent": [i.metadata for i in recent],
+        "voided": voided(ws),
         "due": open_items,
         "overdue": sum(d["overdue"] for d in open_items),
         "blacklist": listed,
@@ -275,7 +305,7 @@ def catalog_docx(ws, year: int) -> bytes:
     chosen = [i for i in items(ws) if i.metadata["year"] == year]
     if not chosen:
         raise DocgenError(f"{year} 年度没有归档文件")
-    return make(ws.office, year, chosen, {aid: f"作废：{row.note}" for aid, row in _archive(ws).voided().items()})
+    return make(ws.office, year, chosen, {aid: f"作废：{v['reason']}" for aid, v in voided(ws).items()})
 
 
 # ---------------------------------------------------------------- PDFs as page images

@@ -43,7 +43,8 @@ async def search(request):
     pages = max(1, min(MAX_PAGE, -(-result["total"] // PER_PAGE)))
     return page(request, "search.html", {
         "q": q, "filters": filters, "sort": sort or "", "result": result, "searched": searched,
-        "facets": facets, "type_names": names, "page": number, "pages": pages, "per_page": PER_PAGE})
+        "facets": facets, "type_names": names, "page": number, "pages": pages, "per_page": PER_PAGE,
+        "voided": await call(data.voided, workspace) if result["hits"] else {}})
 
 
 async def item(request):
@@ -98,7 +99,8 @@ async def catalog(request):
     workspace = ws(request)
     rows = await call(data.catalog, workspace, year)
     return page(request, "catalog.html", {"year": year, "rows": rows, "office": workspace.office,
-                                          "years": await call(data.catalog_years, workspace)})
+                                          "years": await call(data.catalog_years, workspace),
+                                          "voided": await call(data.voided, workspace)})
 
 
 async def catalog_docx(request):

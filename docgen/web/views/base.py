@@ -42,12 +42,14 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def page(request: Request, template: str, context: dict | None = None, status: int = 200):
+def page(request: Request, template: str, context: dict | None = None, status: int = 200,
+         headers: dict | None = None):
     who = user(request)
     return request.app.state.templates.TemplateResponse(request, template, {
         "user": who, "read_only": request.app.state.read_only,
         "can_write": bool(who and who.clerk and not request.app.state.read_only),
-        "csrf": csrf_token(request), "today": today(request), **(context or {})}, status_code=status)
+        "csrf": csrf_token(request), "today": today(request), **(context or {})}, status_code=status,
+        headers=headers)
 
 
 def error_page(request: Request, status: int, message: str):
