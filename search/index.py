@@ -331,10 +331,21 @@ def forget(index_dir) -> None:
 
 def _is_damage(exc: BaseException) -> bool:
     """Whether an exception while reading may come from damaged files (Whoosh raises bare
-    Exception for some) rather than from a programming error, which must surface."""
+    Exception for some) rather than from a programming error, which must surface. A TypeError
+    raised inside Whoosh itself counts as damage: it is how Whoosh's readers fail on bytes a
+    concurrent commit was rewriting (seen under load while documents were being issued)."""
+    if isinstance(exc, TypeError):
+        return _raised_in_whoosh(exc)
     return isinstance(exc, Exception) and not isinstance(
         exc, (DocgenError, AttributeError, NameError, ImportError, NotImplementedError,
-              AssertionError, RecursionError, TypeError))
+              AssertionError, RecursionError))
+
+
+def _raised_in_whoosh(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and f"{os.sep}whoosh{os.sep}" in tb.tb_frame.f_code.co_filename
 
 
 _FAILED = object()

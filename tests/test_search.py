@@ -649,3 +649,27 @@ def test_search_indexes_items_an_interrupted_import_left_out(run, workspace):
     r = run("archive", "import", seeds[2], "--json", "--date", "2021-06-02", "--title", "又一份")
     assert r.exit_code == 0 and "补编" in r.stderr and items[0] in r.stderr
     assert si.doc_count(index_dir) == 3
+
+
+def test_a_reader_racing_a_commit_is_retried_but_a_bug_surfaces(tmp_path):
+    """Whoosh's readers fail with TypeError on bytes a concurrent commit is rewriting: that
+    read is retried, while a TypeError in docgen's own code still surfaces."""
+    from whoosh.util.varints import varint
+
+    d = tmp_path / ".index"
+    si.rebuild(d, [])
+    calls = []
+
+    def racing(searcher):
+        calls.append(1)
+        if len(calls) == 1:
+            varint(None)  # fails inside Whoosh, as a torn read does
+        return searcher.doc_count()
+
+    assert si.read_index(d, racing) == 0 and len(calls) == 2
+
+    def buggy(searcher):
+        return None + 1
+
+    with pytest.raises(TypeError):
+        si.read_index(d, buggy)
