@@ -148,7 +148,11 @@ class CompiledTemplate:
                     try:  # prove the part is well-formed: Word refuses the whole file otherwise
                         root = etree.fromstring(xml.encode("utf-8"))
                     except etree.XMLSyntaxError as exc:
-                        raise DocgenError(f"模板 {self.path.name} 生成的 {name} 不是合法的 XML：{exc}") from None
+                        # lxml's own words (English) are for developers; the clerk needs the likely cause
+                        raise DocgenError(
+                            f"模板 {self.path.name} 有误：生成的 {name} 不是合法的 Word 文件内容"
+                            f"（第 {exc.lineno} 段附近），多为 {{% if %}}…{{% endif %}} 等标签一端在段落或表格内、"
+                            f"另一端在外。运行 docgen template check {self.path.stem} 可看到出错的段落。") from None
                     if name == "word/document.xml" and self._arrange(root, layout):
                         data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
                     else:
@@ -253,7 +257,11 @@ class Renderer:
             raise DocgenError(Problem(f"模板需要「{name}」{label}，但文书中没有填写", str(
                 self.workspace.relative(doc.path)), None, name)) from None
         except TemplateError as exc:
-            raise DocgenError(f"模板 {doc.type.template.name} 有误：{exc}") from None
+            from docgen.jinjaerrors import chinese
+
+            name = doc.type.template.name
+            raise DocgenError(f"模板 {name} 有误：{chinese(exc, self.env)}。"
+                              f"运行 docgen template check {doc.type.id} 可看到出错的段落。") from None
 
 
 def typeset(renderer: Renderer, rendered: list[Rendered], out_dir: Path | None = None, *,

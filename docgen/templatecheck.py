@@ -27,6 +27,7 @@ from docgen import templatefix
 from docgen.casefile import CASE_FIELDS, Case, Document
 from docgen.doctypes import DocType, Field
 from docgen.errors import DocgenError, Problem
+from docgen.jinjaerrors import chinese
 from docgen.ooxml import W_NS
 from docgen.render import STYLE_IDS, Renderer
 from docgen.workspace import OFFICE_FIELDS, RULES_FILE, Workspace
@@ -193,7 +194,7 @@ def _check_syntax(env, tags: list[Tag]) -> list[str]:
         try:
             tree = env.parse(source)
         except TemplateError as exc:
-            problems.append(f"{tag.said} 写法有误：{_chinese(exc, env)}" + _hint(tag))
+            problems.append(f"{tag.said} 写法有误：{chinese(exc, env)}" + _hint(tag))
             continue
         problems.extend(f"{tag.said} 写法有误：{message}" for message in _unknown_filters(env, tree))
     return problems
@@ -239,29 +240,6 @@ def _hint(tag: Tag) -> str:
     if wide:
         return "。标签中有全角字符" + "、".join(f"「{c}」（应为半角「{_FULL_WIDTH[c]}」）" for c in wide)
     return ""
-
-
-_MESSAGES = [
-    (r"unexpected char (.+?) at \d+", lambda m: f"有不能识别的字符 {m.group(1)}"),
-    (r"unexpected '(.+?)'", lambda m: f"「{m.group(1)}」出现在不该出现的位置"),
-    (r"expected token '(.+?)', got '(.+?)'", lambda m: f"在「{m.group(2)}」处读不下去（应为 {m.group(1)}）"),
-    (r"unexpected end of template, expected '(.+?)'", lambda m: f"标签没有写完（缺少 {m.group(1)}）"),
-    (r"[Nn]o filter named '(.+?)'", None),
-    (r"[Nn]o test named '(.+?)'", lambda m: f"没有名为「{m.group(1)}」的测试"),
-    (r"Encountered unknown tag '(.+?)'", lambda m: f"不认得的标签「{m.group(1)}」"),
-]
-
-
-def _chinese(exc: TemplateError, env) -> str:
-    text = str(exc.message if isinstance(exc, TemplateSyntaxError) else exc)
-    for pattern, say in _MESSAGES:
-        match = re.search(pattern, text)
-        if match and say is None:  # a filter: suggest the ones that exist
-            near = difflib.get_close_matches(match.group(1), env.filters, 3)
-            return f"没有名为「{match.group(1)}」的过滤器" + (f"，是否应为「{'」「'.join(near)}」？" if near else "")
-        if match:
-            return say(match)
-    return f"Jinja 无法读取（{text}）"
 
 
 # ---------------------------------------------------------------- blocks opened and closed
@@ -367,9 +345,9 @@ def _try_render(renderer: Renderer, doctype: DocType) -> list[str]:
         renderer.template(sample)
     except TemplateSyntaxError as exc:
         return [f"Jinja 无法读取模板（第{exc.lineno}行附近「{_short(_line_text(exc.source, exc.lineno))}」）："
-                f"{_chinese(exc, renderer.env)}"]
+                f"{chinese(exc, renderer.env)}"]
     except TemplateError as exc:
-        return [f"Jinja 无法读取模板：{_chinese(exc, renderer.env)}"]
+        return [f"Jinja 无法读取模板：{chinese(exc, renderer.env)}"]
     try:
         renderer.render_bytes(sample)
     except DocgenError as exc:

@@ -21,7 +21,7 @@ LAYERS = [  # lowest first
     ("casefiles and types", ["docgen.doctypes", "docgen.workspace", "docgen.casefile"]),
     ("rules and deadlines", ["docgen.workdays", "docgen.rules", "docgen.deadlines"]),
     ("render/PDF", ["docgen.fonts", "docgen.render", "docgen.pdf", "docgen.stamp", "docgen.catalog",
-                    "docgen.office", "docgen.unoworker", "docgen.draftmark", "docgen.templatecheck",
+                    "docgen.office", "docgen.unoworker", "docgen.draftmark", "docgen.templatecheck", "docgen.jinjaerrors",
                     "docgen.validate"]),
     ("archive store", ["docgen.archive", "docgen.register"]),
     ("search", ["search", "search.*"]),

@@ -461,3 +461,19 @@ def test_template_check_takes_an_edited_copy_by_path(run, tmp_path):
     other.write_bytes(copy.read_bytes())
     result = run("template", "check", str(other))
     assert result.exit_code == 1 and "不对应任何文书类型" in result.stderr
+
+
+@pytest.mark.parametrize("label, changes", [
+    ("unclosed if", [("<w:p><w:pPr/><w:r><w:t>{%p endif %}</w:t></w:r></w:p>", "")]),
+    ("block across paragraphs", [("{%p endif %}", "{% endif %}")]),
+    ("misspelt filter", [("join('，')", "jion('，')")]),
+])
+def test_rendering_a_broken_template_says_what_is_wrong_in_chinese(label, changes, workspace, run):
+    """Rendering without `template check` first: the error is Chinese too, and points there."""
+    (workspace / "templates" / "summons.docx").write_bytes(edited("summons.docx", *changes))
+    result = run("render", "2021-yt-001", "summons")
+    assert result.exit_code == 1
+    assert "模板 summons.docx 有误" in result.stderr and "docgen template check summons" in result.stderr
+    assert not re.search(r"unexpected|expected|[Ee]ncountered|looking for|[Nn]o filter|Jinja", result.stderr), \
+        result.stderr
+    assert not list((workspace / "out").glob("**/*.docx")) if (workspace / "out").exists() else True
