@@ -27,10 +27,10 @@ def own_runtime(tmp_path_factory):
         yield
 
 
-@pytest.fixture
-def workspace(tmp_path) -> Path:
-    root = tmp_path / "ws"
-    root.mkdir()
+def sample_workspace(root: Path) -> Path:
+    """A copy of the repository's sample workspace (office, rules, templates, casefiles, an
+    empty archive) made at `root`."""
+    root.mkdir(parents=True)
     shutil.copy(REPO / "office.yaml", root)
     shutil.copy(REPO / "rules.yaml", root)
     shutil.copytree(REPO / "templates", root / "templates")
@@ -39,9 +39,14 @@ def workspace(tmp_path) -> Path:
     return root
 
 
-def committed(root: Path) -> Path:
+@pytest.fixture
+def workspace(tmp_path) -> Path:
+    return sample_workspace(tmp_path / "ws")
+
+
+def committed(root: Path, message: str = "建立案卷") -> Path:
     """`root` as a git repository with everything committed, as issuing requires."""
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "建立案卷"]):
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", message]):
         subprocess.run(["git", "-C", str(root), "-c", "user.name=张丽", "-c", "user.email=zl@example.cn", *args],
                        check=True, capture_output=True)
     return root

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO, part
+from conftest import REPO, committed, part, sample_workspace
 from docgen.importer import docx_text
 
 pytestmark = pytest.mark.skipif(shutil.which("soffice") is None and not os.environ.get("CI"),
@@ -90,15 +90,7 @@ def verify(root: Path) -> tuple[int, dict]:
 
 
 def new_repo(root: Path) -> Path:
-    root.mkdir(parents=True)
-    shutil.copy(REPO / "office.yaml", root)
-    shutil.copy(REPO / "rules.yaml", root)
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copytree(REPO / "casefiles", root / "casefiles")
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "案卷初稿")
-    return root
+    return committed(sample_workspace(root), "案卷初稿")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
-from conftest import REPO, files_under, strip_ws
+from conftest import REPO, files_under, sample_workspace, strip_ws
 from docgen.bundle import build_bundle
 from docgen.errors import DocgenError
 from docgen.workspace import Workspace
@@ -60,12 +60,7 @@ def write_pdf(path: Path, pages: int) -> None:
 
 
 def make_workspace(root: Path) -> Path:
-    root.mkdir(parents=True)
-    shutil.copy(REPO / "office.yaml", root)
-    shutil.copy(REPO / "rules.yaml", root)
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copytree(REPO / "casefiles", root / "casefiles")
-    (root / "archive").mkdir()
+    sample_workspace(root)
     attachments = root / "casefiles" / "2021" / CASE / "attachments"
     attachments.mkdir(exist_ok=True)
     write_pdf(attachments / PDF_NAME, 2)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from conftest import committed, sample_workspace
+
 REPO = Path(__file__).resolve().parent.parent
 CLERK, INSPECTOR, PASSWORD = "wangming", "zhaojun", "mima-2021-ok"
 SAMPLE_DAY = "2021-12-01"
@@ -34,19 +36,11 @@ def cli(root: Path, *args: str, users: Path | None = None, input: str | None = N
 
 def build(base: Path, *, issue: bool = True) -> dict:
     """The workspace under base/ws and the accounts file base/config/users.json."""
-    root = base / "ws"
-    root.mkdir(parents=True)
-    shutil.copy(REPO / "office.yaml", root)
-    shutil.copy(REPO / "rules.yaml", root)
-    shutil.copytree(REPO / "templates", root / "templates")
-    shutil.copytree(REPO / "casefiles", root / "casefiles")
+    root = sample_workspace(base / "ws")
     (root / "imports").mkdir()
     shutil.copy(REPO / "imports" / IMPORTED, root / "imports")
-    (root / "archive").mkdir()
     (root / ".gitignore").write_text("/archive/*\n/out/\n/.docgen/\n", encoding="utf-8")
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-qm", "样例案卷")
+    committed(root, "样例案卷")
     if issue:
         done = cli(root, "issue", "2021-yt-001", "summons", "--json")
         assert done.exit_code == 0, done.output
