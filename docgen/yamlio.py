@@ -169,9 +169,7 @@ class _Builder:
 def _item_line(event) -> int:
     """The 1-based line a list item's text is on: for `- |` and `- >` the line after the
     indicator, where the clerk typed it."""
-    from ruamel.yaml import events as ev
-
-    block = isinstance(event, ev.ScalarEvent) and event.style in ("|", ">")
+    block = getattr(event, "style", None) in ("|", ">")  # only scalars have a style
     return event.start_mark.line + 1 + block
 
 
